@@ -1,0 +1,137 @@
+import type { ZodType } from "zod";
+import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js";
+import { type ChallengeOptions, UnauthorizedError } from "./errors.js";
+import { resolveOptions } from "./options.js";
+import { type AuthContextInput, type RequestView, readRequest } from "./request.js";
+import { type Extraction, extractCredentials, parseAuthorization } from "./token.js";
+import type { AuthOptions, ClaimsOf, HeaderLookup } from "./types.js";
+import { type Verified, Verifier } from "./verify.js";
+
+/** Options of {@link Auth.verify}: the request the token came with, when there is one. */
+export interface VerifyOptions {
+  /** HTTP method of the request (DPoP `htm`). */
+  method?: string;
+  /** Public URL of the request (DPoP `htu`). */
+  url?: string;
+  /** The `DPoP` proof header, when the token was sent with the DPoP scheme. */
+  dpop?: string;
+  /** The scheme the token was sent with. @default "Bearer" (or "DPoP" when `dpop` is given) */
+  scheme?: "Bearer" | "DPoP";
+}
+
+/** Counters of one `Auth`, for tests and metrics. */
+export interface AuthStats {
+  /** Token verifications started (each request verifies at most once). */
+  readonly verifications: number;
+  /** Discovery documents fetched, over all issuers. */
+  readonly discoveryFetches: number;
+  /** JWKS documents fetched, over all issuers. */
+  readonly jwksFetches: number;
+}
+
+/** What `createAuth` returns. `Claims` is typed from the `claims` schema. */
+export interface Auth<Claims> {
+  /**
+   * Builds `{ auth }` for one request. A bound function: pass it as it is, as tRPC's
+   * `createContext` or graphql-yoga's `context`. Does no verification by itself.
+   *
+   * @example
+   * ```ts
+   * createHTTPServer({ router, createContext: auth.createAuthContext });
+   * ```
+   */
+  readonly createAuthContext: (input: AuthContextInput) => { auth: AuthState<Claims> };
+  /** Verifies a token outside a request; resolves to the claims or rejects with an `AuthError`. */
+  verify(token: string, options?: VerifyOptions): Promise<Claims>;
+  /** Fetches discovery and keys of every statically configured issuer ahead of the first request. */
+  warmup(): Promise<void>;
+  /** Live counters. */
+  readonly stats: AuthStats;
+}
+
+/**
+ * Creates the verifier for one API. Validates the options at once (a bad option throws a
+ * `ConfigurationError`); does no I/O — keys are fetched on first need or by `warmup()`.
+ *
+ * Checked: signature (asymmetric algorithms only), `iss` (exact), `aud` (any of), `exp`
+ * (required), `nbf`, `iat` (not in the future), `maxTokenAge`, `requiredClaims`, `typ` (an
+ * access-token type), RFC 9068 in `strict` mode, the `claims` schema. Not checked: token
+ * revocation (JWTs are self-contained; keep lifetimes short), `azp`, the token's `jku` /
+ * `x5u` / `jwk` / `x5c` headers (never used to find keys).
+ *
+ * @example
+ * ```ts
+ * const auth = createAuth({
+ *   domain: process.env.AUTH0_DOMAIN,     // "tenant.us.auth0.com"
+ *   audience: process.env.AUTH0_AUDIENCE, // "https://api.example.com"
+ * });
+ * ```
+ */
+export function createAuth<const Schema extends ZodType | undefined = undefined>(
+  options: AuthOptions<Schema>,
+): Auth<ClaimsOf<Schema>> {
+  type Claims = ClaimsOf<Schema>;
+  const o = resolveOptions(options);
+  const verifier = new Verifier(o);
+  let verifications = 0;
+  const challenge: ChallengeOptions = { realm: o.realm, dpopAlgorithms: null, dpopOnly: false };
+
+  const engine: ContextEngine = {
+    challenge,
+    check(extraction: Extraction, view: RequestView | undefined): Promise<Verified> {
+      if (!extraction.ok) return Promise.reject(extraction.error);
+      verifications++;
+      return verifier.verify(extraction.credentials.token, view);
+    },
+  };
+
+  const createAuthContext = (input: AuthContextInput): { auth: AuthState<Claims> } => {
+    const view = readRequest(input);
+    return { auth: new AuthStateImpl<Claims>(engine, view, extractCredentials(view)) };
+  };
+
+  return {
+    createAuthContext,
+    async verify(token: string, opts: VerifyOptions = {}): Promise<Claims> {
+      const scheme = opts.scheme ?? (opts.dpop ? "DPoP" : "Bearer");
+      const extraction: Extraction =
+        typeof token === "string" && token !== ""
+          ? parseAuthorization(`${scheme} ${token}`)
+          : {
+              ok: false,
+              error: new UnauthorizedError("authentication required", { reason: "missing_token" }),
+            };
+      const headers: HeaderLookup = (name) =>
+        name.toLowerCase() === "dpop" ? opts.dpop : undefined;
+      const view: RequestView = {
+        headers,
+        method: opts.method,
+        url: opts.url,
+        remoteAddress: undefined,
+        encrypted: false,
+        connectionParams: undefined,
+        setHeader: undefined,
+      };
+      const state = new AuthStateImpl<Claims>(engine, view, extraction);
+      return state.require();
+    },
+    async warmup(): Promise<void> {
+      await Promise.all((o.issuers ?? []).map((iss) => verifier.source(iss).warmup()));
+    },
+    stats: {
+      get verifications() {
+        return verifications;
+      },
+      get discoveryFetches() {
+        let n = 0;
+        for (const s of verifier.allSources()) n += s.stats.discovery;
+        return n;
+      },
+      get jwksFetches() {
+        let n = 0;
+        for (const s of verifier.allSources()) n += s.stats.jwks;
+        return n;
+      },
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { type AuthError, type ChallengeOptions, InsufficientScopeError } from "./errors.js";
+import type { RequestView } from "./request.js";
+import { flattenScopes } from "./scopes.js";
+import type { Extraction } from "./token.js";
+import type { Verified } from "./verify.js";
+
+/** Scopes or permissions: `"a"`, `["a", "b"]` and `"a", "b"` are all accepted. */
+export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
+
+/**
+ * The per-request authentication state put on the context as `ctx.auth`. The token is
+ * verified lazily, at most once per request, on the first call that needs it.
+ *
+ * @example
+ * ```ts
+ * const claims = await ctx.auth.require();          // rejects with an AuthError
+ * if (await ctx.auth.hasScopes("read:messages")) …  // false when missing or invalid
+ * ```
+ */
+export interface AuthState<Claims = unknown> {
+  /** The raw access token of the request, or `null` (none, or a malformed header). */
+  readonly token: string | null;
+  /** The scheme the token came with, or `null`. */
+  readonly scheme: "Bearer" | "DPoP" | null;
+  /** The verified claims; rejects with the {@link AuthError} (and writes its headers to the response sink). */
+  require(): Promise<Claims>;
+  /** The verified claims, or `null` when there is no valid token. */
+  claims(): Promise<Claims | null>;
+  /** Whether the request carries a valid token. */
+  isAuthenticated(): Promise<boolean>;
+  /** Whether the token is valid and holds every given scope (`scope` / `scp` claims). */
+  hasScopes(...scopes: ScopeArgs): Promise<boolean>;
+  /** Whether the token is valid and holds at least one of the given scopes. */
+  hasAnyScope(...scopes: ScopeArgs): Promise<boolean>;
+  /** Whether the token is valid and holds every given Auth0 RBAC permission (`permissions` claim). */
+  hasPermissions(...permissions: ScopeArgs): Promise<boolean>;
+  /** Like {@link AuthState.require}, then a 403 `insufficient_scope` unless every scope is held. */
+  requireScopes(...scopes: ScopeArgs): Promise<Claims>;
+  /** Like {@link AuthState.require}, then a 403 unless at least one of the scopes is held. */
+  requireAnyScope(...scopes: ScopeArgs): Promise<Claims>;
+  /** Like {@link AuthState.require}, then a 403 unless every permission is held. */
+  requirePermissions(...permissions: ScopeArgs): Promise<Claims>;
+  /**
+   * Answers with `error` (its headers go to the response sink) — for adapters and custom
+   * checks that reject on their own terms, e.g. a 403 from a claims predicate.
+   */
+  fail(error: AuthError): never;
+}
+
+/** What an {@link AuthStateImpl} needs from its `Auth`; internal. */
+export interface ContextEngine {
+  challenge: ChallengeOptions;
+  check(extraction: Extraction, view: RequestView | undefined): Promise<Verified>;
+}
+
+/** Implementation of {@link AuthState}; internal. */
+export class AuthStateImpl<Claims> implements AuthState<Claims> {
+  readonly token: string | null;
+  readonly scheme: "Bearer" | "DPoP" | null;
+  private result: Promise<Verified> | undefined;
+
+  constructor(
+    private readonly engine: ContextEngine,
+    private readonly view: RequestView | undefined,
+    private readonly extraction: Extraction,
+  ) {
+    this.token = extraction.ok ? extraction.credentials.token : null;
+    this.scheme = extraction.ok ? extraction.credentials.scheme : null;
+  }
+
+  /** The one memoised verification of this request. */
+  verified(): Promise<Verified> {
+    if (!this.result) {
+      this.result = this.engine.check(this.extraction, this.view).catch((error: AuthError) => {
+        throw error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
+      });
+      this.result.catch(() => {});
+    }
+    return this.result;
+  }
+
+  async require(): Promise<Claims> {
+    try {
+      return (await this.verified()).claims as Claims;
+    } catch (error) {
+      this.fail(error as AuthError);
+    }
+  }
+
+  async claims(): Promise<Claims | null> {
+    return this.verified().then(
+      (v) => v.claims as Claims,
+      () => null,
+    );
+  }
+
+  async isAuthenticated(): Promise<boolean> {
+    return this.verified().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async hasScopes(...scopes: ScopeArgs): Promise<boolean> {
+    return this.test((v) => flattenScopes(scopes).every((s) => v.scopes.has(s)));
+  }
+
+  async hasAnyScope(...scopes: ScopeArgs): Promise<boolean> {
+    return this.test((v) => flattenScopes(scopes).some((s) => v.scopes.has(s)));
+  }
+
+  async hasPermissions(...permissions: ScopeArgs): Promise<boolean> {
+    return this.test((v) => flattenScopes(permissions).every((p) => v.permissions.has(p)));
+  }
+
+  async requireScopes(...scopes: ScopeArgs): Promise<Claims> {
+    const wanted = flattenScopes(scopes);
+    return this.demand((v) => wanted.every((s) => v.scopes.has(s)), wanted, "scope");
+  }
+
+  async requireAnyScope(...scopes: ScopeArgs): Promise<Claims> {
+    const wanted = flattenScopes(scopes);
+    return this.demand((v) => wanted.some((s) => v.scopes.has(s)), wanted, "any");
+  }
+
+  async requirePermissions(...permissions: ScopeArgs): Promise<Claims> {
+    const wanted = flattenScopes(permissions);
+    return this.demand((v) => wanted.every((p) => v.permissions.has(p)), wanted, "permission");
+  }
+
+  fail(error: AuthError): never {
+    const e = error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
+    const sink = this.view?.setHeader;
+    if (sink) for (const [name, value] of Object.entries(e.headers)) sink(name, value);
+    throw e;
+  }
+
+  private async test(predicate: (v: Verified) => boolean): Promise<boolean> {
+    return this.verified().then(predicate, () => false);
+  }
+
+  private async demand(
+    predicate: (v: Verified) => boolean,
+    wanted: string[],
+    kind: "scope" | "any" | "permission",
+  ): Promise<Claims> {
+    const claims = await this.require();
+    const v = await this.verified();
+    if (predicate(v)) return claims;
+    const description =
+      kind === "permission"
+        ? `missing required permissions: ${wanted.join(" ")}`
+        : kind === "any"
+          ? `requires one of the scopes: ${wanted.join(" ")}`
+          : `missing required scopes: ${wanted.join(" ")}`;
+    // RFC 6750 §3: scope= names what the resource needs. Permissions are not scopes, but
+    // Auth0 RBAC permissions are requested as scopes, so they are named the same way.
+    this.fail(
+      new InsufficientScopeError(
+        description,
+        { reason: kind === "permission" ? "insufficient_permissions" : "insufficient_scope" },
+        wanted,
+      ),
+    );
+  }
+}

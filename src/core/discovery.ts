@@ -1,0 +1,46 @@
+import { type FetchJsonOptions, fetchJson, KeySourceError } from "./fetch.js";
+import { isLoopbackHost } from "./url.js";
+
+/** The OIDC discovery URL of an issuer (OpenID Connect Discovery 1.0 §4). */
+export function openidConfigurationUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+}
+
+/** The RFC 8414 §3.1 metadata URL: the well-known segment goes between host and path. */
+export function oauthMetadataUrl(issuer: string): string {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/+$/, "");
+  return `${url.origin}/.well-known/oauth-authorization-server${path}`;
+}
+
+/**
+ * Fetches the issuer's metadata (OIDC discovery, RFC 8414 as fallback), checks that its
+ * `issuer` equals the configured one exactly and returns its `jwks_uri`; internal.
+ */
+export async function discover(issuer: string, http: FetchJsonOptions): Promise<string> {
+  let doc: unknown;
+  try {
+    doc = (await fetchJson(openidConfigurationUrl(issuer), http)).body;
+  } catch (error) {
+    if (!(error instanceof KeySourceError && error.status === 404)) throw error;
+    doc = (await fetchJson(oauthMetadataUrl(issuer), http)).body;
+  }
+  const meta = (typeof doc === "object" && doc !== null ? doc : {}) as Record<string, unknown>;
+  if (meta.issuer !== issuer) {
+    throw new KeySourceError("discovery document names a different issuer", issuer);
+  }
+  const jwksUri = meta.jwks_uri;
+  if (typeof jwksUri !== "string" || !isAllowedKeyUrl(jwksUri)) {
+    throw new KeySourceError("discovery document has no usable jwks_uri", issuer);
+  }
+  return jwksUri;
+}
+
+function isAllowedKeyUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}

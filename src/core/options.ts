@@ -1,0 +1,269 @@
+import type { JSONWebKeySet } from "jose";
+import { type ZodType, z } from "zod";
+import { ConfigurationError } from "./errors.js";
+import type { AuthOptions, IssuerResolver, IssuerResolverInput } from "./types.js";
+import { isLoopbackHost } from "./url.js";
+
+/** Every asymmetric JWS algorithm jose verifies. */
+export const ASYMMETRIC_ALGORITHMS: readonly string[] = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+];
+
+/** Options after validation and defaults; internal. */
+export interface ResolvedOptions {
+  /** Static issuer list, or null when a resolver decides per request. */
+  issuers: readonly string[] | null;
+  resolver: ((input: IssuerResolverInput) => Promise<readonly string[]>) | null;
+  audience: readonly string[];
+  algorithms: readonly string[];
+  clockTolerance: number;
+  maxTokenAge: number | undefined;
+  requiredClaims: readonly string[];
+  strict: boolean;
+  claims: ZodType | undefined;
+  realm: string;
+  jwksUri: string | undefined;
+  jwks: JSONWebKeySet | undefined;
+  cache: Required<NonNullable<AuthOptions["cache"]>>;
+  fetch: typeof globalThis.fetch;
+  dpop: AuthOptions["dpop"];
+  trustProxy: AuthOptions["trustProxy"];
+  publicUrl: string | undefined;
+}
+
+const seconds = z.number().finite().nonnegative();
+const stringList = z.array(z.string().min(1)).min(1);
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "a function");
+const zodSchema = z.custom<ZodType>(
+  (v) => typeof v === "object" && v !== null && typeof (v as ZodType).safeParse === "function",
+  "a zod schema",
+);
+
+const optionsSchema = z.strictObject({
+  domain: z.string().min(1).optional(),
+  domains: z.union([stringList, fn]).optional(),
+  issuer: z.string().min(1).optional(),
+  issuers: z.union([stringList, fn]).optional(),
+  jwksUri: z.string().min(1).optional(),
+  jwks: z.object({ keys: z.array(z.looseObject({ kty: z.string() })) }).optional(),
+  audience: z.union([z.string().min(1), stringList]),
+  algorithms: stringList.optional(),
+  clockTolerance: seconds.optional(),
+  maxTokenAge: z.number().finite().positive().optional(),
+  requiredClaims: z.array(z.string().min(1)).optional(),
+  strict: z.boolean().optional(),
+  claims: zodSchema.optional(),
+  realm: z.string().min(1).optional(),
+  cache: z
+    .strictObject({
+      maxAge: seconds.optional(),
+      minAge: seconds.optional(),
+      cooldown: seconds.optional(),
+      staleIfError: seconds.optional(),
+      retryAfter: z.number().finite().positive().optional(),
+      timeout: z.number().finite().positive().optional(),
+      maxResponseBytes: z.number().int().positive().optional(),
+      discoveryMaxAge: seconds.optional(),
+    })
+    .optional(),
+  fetch: fn.optional(),
+  dpop: z.looseObject({}).optional(),
+  trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), fn]).optional(),
+  publicUrl: z.string().min(1).optional(),
+});
+
+const FIXES: Record<string, string> = {
+  audience: 'set it to your API identifier, e.g. audience: "https://api.example.com"',
+  domain: 'a bare host such as "tenant.us.auth0.com"',
+  claims: "pass a zod schema such as z.looseObject({ sub: z.string() })",
+};
+
+/**
+ * Validates `createAuth` options once and applies defaults. Throws {@link ConfigurationError}
+ * naming the option and the fix.
+ */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  if (typeof input !== "object" || input === null) {
+    throw new ConfigurationError("", "createAuth(options) needs an options object");
+  }
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.join(".") ?? "";
+    const top = String(issue?.path[0] ?? "");
+    if (issue?.code === "unrecognized_keys") {
+      const keys = issue.keys.join(", ");
+      throw new ConfigurationError(path || keys, `unknown option(s) ${keys}; check the spelling`);
+    }
+    const fix = FIXES[top] ? ` (${FIXES[top]})` : "";
+    throw new ConfigurationError(path, `${issue?.message ?? "invalid"}${fix}`);
+  }
+  const o = parsed.data;
+  const sources = (["domain", "domains", "issuer", "issuers"] as const).filter(
+    (k) => o[k] !== undefined,
+  );
+  if (sources.length === 0) {
+    throw new ConfigurationError(
+      "domain",
+      "tell scopegate who issues the tokens: set domain (Auth0), domains, issuer or issuers",
+    );
+  }
+  if (sources.length > 1) {
+    throw new ConfigurationError(sources[1] ?? "", `use only one of ${sources.join(", ")}`);
+  }
+
+  let issuers: string[] | null = null;
+  let resolver: ResolvedOptions["resolver"] = null;
+  if (o.domain !== undefined) issuers = [domainToIssuer(o.domain, "domain")];
+  if (o.issuer !== undefined) issuers = [checkIssuerUrl(o.issuer, "issuer")];
+  if (Array.isArray(o.domains))
+    issuers = o.domains.map((d, i) => domainToIssuer(d, `domains[${i}]`));
+  if (Array.isArray(o.issuers))
+    issuers = o.issuers.map((d, i) => checkIssuerUrl(d, `issuers[${i}]`));
+  if (typeof o.domains === "function") resolver = wrapResolver(o.domains as IssuerResolver, true);
+  if (typeof o.issuers === "function") resolver = wrapResolver(o.issuers as IssuerResolver, false);
+
+  const algorithms = o.algorithms ?? ASYMMETRIC_ALGORITHMS;
+  for (const alg of algorithms) {
+    if (!ASYMMETRIC_ALGORITHMS.includes(alg)) {
+      const why = /^(HS|none)/i.test(alg)
+        ? "symmetric and unsecured algorithms are never accepted for access tokens"
+        : "not a supported asymmetric JWS algorithm";
+      throw new ConfigurationError(
+        "algorithms",
+        `"${alg}" is ${why}; use some of ${ASYMMETRIC_ALGORITHMS.join(", ")}`,
+      );
+    }
+  }
+  if (o.jwksUri !== undefined) checkHttpUrl(o.jwksUri, "jwksUri");
+  if (o.jwksUri !== undefined && o.jwks !== undefined) {
+    throw new ConfigurationError("jwks", "use either jwks (static keys) or jwksUri, not both");
+  }
+  const fetchFn = (o.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch;
+  if (typeof fetchFn !== "function") {
+    throw new ConfigurationError("fetch", "no global fetch in this runtime; pass options.fetch");
+  }
+  const c = o.cache ?? {};
+  const cache = {
+    maxAge: c.maxAge ?? 600,
+    minAge: c.minAge ?? 30,
+    cooldown: c.cooldown ?? 30,
+    staleIfError: c.staleIfError ?? 86_400,
+    retryAfter: c.retryAfter ?? 5,
+    timeout: c.timeout ?? 5,
+    maxResponseBytes: c.maxResponseBytes ?? 512 * 1024,
+    discoveryMaxAge: c.discoveryMaxAge ?? 3600,
+  };
+  if (cache.minAge > cache.maxAge) {
+    throw new ConfigurationError("cache.minAge", "must not be greater than cache.maxAge");
+  }
+  if (o.publicUrl !== undefined) checkHttpUrl(o.publicUrl, "publicUrl");
+  return {
+    issuers,
+    resolver,
+    audience: typeof o.audience === "string" ? [o.audience] : o.audience,
+    algorithms,
+    clockTolerance: o.clockTolerance ?? 5,
+    maxTokenAge: o.maxTokenAge,
+    requiredClaims: o.requiredClaims ?? [],
+    strict: o.strict ?? false,
+    claims: o.claims,
+    realm: o.realm ?? "api",
+    jwksUri: o.jwksUri,
+    jwks: o.jwks as JSONWebKeySet | undefined,
+    cache,
+    fetch: fetchFn,
+    dpop: o.dpop as AuthOptions["dpop"],
+    trustProxy: o.trustProxy as AuthOptions["trustProxy"],
+    publicUrl: o.publicUrl,
+  };
+}
+
+const HOST =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** `tenant.us.auth0.com` → `https://tenant.us.auth0.com/`; throws on anything but a bare host. */
+export function domainToIssuer(value: string, option: string): string {
+  const v = value.trim().toLowerCase();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(v);
+  if (scheme) {
+    throw new ConfigurationError(
+      option,
+      `must be a bare host, not ${scheme[1]}://…; use "${v.slice(scheme[0].length).replace(/\/.*$/, "")}"`,
+    );
+  }
+  if (v.includes("@"))
+    throw new ConfigurationError(option, "must be a bare host, without user info (@)");
+  if (/[/?#]/.test(v)) {
+    throw new ConfigurationError(
+      option,
+      `must be a bare host without a path; use "${v.replace(/[/?#].*$/, "")}"`,
+    );
+  }
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(v);
+  const port = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || !HOST.test(m[1] ?? "") || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new ConfigurationError(
+      option,
+      `"${v}" is not a valid host name (e.g. "tenant.us.auth0.com")`,
+    );
+  }
+  return `https://${v}/`;
+}
+
+/** Checks an issuer URL (kept exactly as given, since `iss` is compared exactly). */
+export function checkIssuerUrl(value: string, option: string): string {
+  checkHttpUrl(value, option);
+  const url = new URL(value);
+  if (url.search || url.hash) {
+    throw new ConfigurationError(option, "an issuer URL has no query or fragment");
+  }
+  return value;
+}
+
+function checkHttpUrl(value: string, option: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(option, `"${value}" is not an absolute URL`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigurationError(option, "must not contain user info");
+  }
+  if (url.protocol === "https:") return;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return;
+  throw new ConfigurationError(
+    option,
+    url.protocol === "http:"
+      ? "must use https: (http: is accepted only for loopback hosts such as 127.0.0.1)"
+      : "must be an https: URL",
+  );
+}
+
+function wrapResolver(
+  resolver: IssuerResolver,
+  domains: boolean,
+): (input: IssuerResolverInput) => Promise<readonly string[]> {
+  const option = domains ? "domains" : "issuers";
+  return async (input) => {
+    const list = await resolver(input);
+    if (!Array.isArray(list))
+      throw new ConfigurationError(option, "the resolver must return an array");
+    return list.map((v, i) =>
+      domains
+        ? domainToIssuer(String(v), `${option}[${i}]`)
+        : checkIssuerUrl(String(v), `${option}[${i}]`),
+    );
+  };
+}

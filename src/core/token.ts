@@ -1,0 +1,99 @@
+import {
+  type AuthError,
+  InvalidRequestError,
+  InvalidTokenError,
+  UnauthorizedError,
+} from "./errors.js";
+import type { RequestView } from "./request.js";
+
+/** Largest access token accepted, in characters; checked before any decoding. */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+
+/** The credentials of a request; internal. */
+export interface Credentials {
+  scheme: "Bearer" | "DPoP";
+  token: string;
+}
+
+/** Either credentials or the error explaining why there are none; internal. */
+export type Extraction = { ok: true; credentials: Credentials } | { ok: false; error: AuthError };
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+// RFC 9110 §11.1 auth-scheme = token
+const SCHEME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+const fail = (error: AuthError): Extraction => ({ ok: false, error });
+
+/**
+ * Reads the access token from the `Authorization` header (RFC 6750 §2.1, RFC 9449 §7.1) or,
+ * for WebSocket/SSE subscriptions without headers, from `connectionParams`.
+ * Never from the query string or the body (RFC 9700 §4.3.2).
+ */
+export function extractCredentials(view: RequestView | undefined): Extraction {
+  const header = view?.headers("authorization");
+  if (Array.isArray(header)) {
+    if (header.length > 1) {
+      return fail(
+        new InvalidRequestError("more than one Authorization header", {
+          reason: "multiple_credentials",
+        }),
+      );
+    }
+    return parseAuthorization(header[0] ?? "");
+  }
+  if (header !== undefined) return parseAuthorization(header);
+  const params = view?.connectionParams;
+  if (params) {
+    const auth = params.authorization ?? params.Authorization;
+    if (typeof auth === "string") return parseAuthorization(auth);
+    if (typeof params.token === "string") return parseAuthorization(`Bearer ${params.token}`);
+  }
+  return fail(new UnauthorizedError("authentication required", { reason: "missing_token" }));
+}
+
+/** Parses one `Authorization` header value. */
+export function parseAuthorization(value: string): Extraction {
+  if (value.length > MAX_TOKEN_LENGTH + 16) {
+    return fail(new InvalidTokenError("access token too large", { reason: "token_too_large" }));
+  }
+  const trimmed = value.trim();
+  if (trimmed === "") {
+    return fail(
+      new InvalidRequestError("empty Authorization header", { reason: "malformed_header" }),
+    );
+  }
+  const space = trimmed.indexOf(" ");
+  const scheme = space === -1 ? trimmed : trimmed.slice(0, space);
+  if (!SCHEME.test(scheme)) {
+    return fail(
+      new InvalidRequestError("malformed Authorization header", { reason: "malformed_header" }),
+    );
+  }
+  const lower = scheme.toLowerCase();
+  if (lower !== "bearer" && lower !== "dpop") {
+    return fail(
+      new InvalidRequestError("unsupported authorization scheme; use Bearer or DPoP", {
+        reason: "unsupported_scheme",
+      }),
+    );
+  }
+  const token = space === -1 ? "" : trimmed.slice(space + 1).replace(/^ +/, "");
+  if (token === "") {
+    return fail(new InvalidRequestError("missing access token", { reason: "malformed_header" }));
+  }
+  if (!B64TOKEN.test(token)) {
+    return fail(
+      new InvalidRequestError(
+        token.includes(" ") || token.includes(",")
+          ? "malformed Authorization header: one credential expected"
+          : "malformed access token: characters outside RFC 6750 b64token",
+        { reason: token.includes(",") ? "multiple_credentials" : "malformed_header" },
+      ),
+    );
+  }
+  if (token.length > MAX_TOKEN_LENGTH) {
+    return fail(new InvalidTokenError("access token too large", { reason: "token_too_large" }));
+  }
+  return { ok: true, credentials: { scheme: lower === "dpop" ? "DPoP" : "Bearer", token } };
+}

@@ -1,0 +1,118 @@
+import type { JSONWebKeySet, JWTPayload } from "jose";
+import type { output, ZodType } from "zod";
+
+/**
+ * The default shape of verified access-token claims (Auth0 and RFC 9068). Use the
+ * `claims` option of `createAuth` to get a precise type from a zod schema instead.
+ */
+export interface AccessTokenClaims extends JWTPayload {
+  /** Subject: the user id, or `{client_id}@clients` for machine-to-machine tokens. */
+  sub?: string;
+  /** Space-separated scopes (RFC 8693 §4.2), or an array of them. */
+  scope?: string | string[];
+  /** Scopes as some issuers (Okta, Azure AD) send them. */
+  scp?: string | string[];
+  /** Auth0 RBAC permissions. */
+  permissions?: string[];
+  /** The OAuth client the token was issued to (RFC 9068). */
+  client_id?: string;
+  /** Authorized party (Auth0, OIDC). */
+  azp?: string;
+  /** Confirmation claim of sender-constrained tokens (RFC 9449 `jkt`). */
+  cnf?: { jkt?: string; [k: string]: unknown };
+}
+
+/** What a `domains` / `issuers` resolver is given. */
+export interface IssuerResolverInput {
+  /** The request URL when known (absolute, or a path for bare inputs). */
+  url: string | undefined;
+  /** Case-insensitive header lookup of the request. */
+  headers: HeaderLookup;
+  /** The `iss` of the token, read before verification: do not trust it, only compare it. */
+  unverifiedIssuer: string | undefined;
+}
+
+/** Reads one request header (case-insensitive); multiple values are returned as an array. */
+export type HeaderLookup = (name: string) => string | string[] | undefined;
+
+/** A resolver returning the allowed domains or issuers for one request. */
+export type IssuerResolver = (
+  input: IssuerResolverInput,
+) => readonly string[] | Promise<readonly string[]>;
+
+/** Key-set, discovery and verified-token cache settings. All durations are in seconds. */
+export interface CacheOptions {
+  /** Upper bound for the JWKS cache lifetime taken from `Cache-Control: max-age`. @default 600 */
+  maxAge?: number;
+  /** Lower bound for the JWKS cache lifetime (a `max-age=0` is raised to this). @default 30 */
+  minAge?: number;
+  /** An unknown `kid` refetches the key set at most once per this window. @default 30 */
+  cooldown?: number;
+  /** After a failed refresh, the last good keys keep serving for this long. @default 86400 */
+  staleIfError?: number;
+  /** After a failed fetch with no usable keys, the next attempt waits this long (`Retry-After`). @default 5 */
+  retryAfter?: number;
+  /** Timeout of one discovery or JWKS request. @default 5 */
+  timeout?: number;
+  /** Maximum size of a discovery or JWKS response in bytes. @default 524288 */
+  maxResponseBytes?: number;
+  /** How long a discovery document is reused. @default 3600 */
+  discoveryMaxAge?: number;
+}
+
+/** DPoP settings (RFC 9449). Filled in by the DPoP module. */
+export interface DpopOptions {
+  /** `allowed` (Bearer and DPoP), `required` (DPoP only) or `disabled` (Bearer only). @default "allowed" */
+  mode?: "allowed" | "required" | "disabled";
+  /** Future skew tolerated for a proof's `iat`, in seconds. @default 30 */
+  iatLeeway?: number;
+  /** Maximum age of a proof, in seconds. @default 300 */
+  iatOffset?: number;
+  /** Proof algorithms accepted. @default every asymmetric JWS algorithm */
+  algorithms?: readonly string[];
+}
+
+/** The options of `createAuth`. */
+export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
+  /** One Auth0 tenant as a bare host (`tenant.us.auth0.com`); the issuer is `https://{domain}/`. */
+  domain?: string;
+  /** Several Auth0 (custom) domains, or a resolver returning them per request. */
+  domains?: readonly string[] | IssuerResolver;
+  /** Any OIDC issuer URL, exactly as it appears in `iss`. `http:` only for loopback hosts. */
+  issuer?: string;
+  /** Several issuer URLs, or a resolver returning them per request. */
+  issuers?: readonly string[] | IssuerResolver;
+  /** JWKS URL; skips discovery (used for every configured issuer). */
+  jwksUri?: string;
+  /** A static JWKS; no network at all. */
+  jwks?: JSONWebKeySet;
+  /** The API identifier(s); a token passes when its `aud` holds any of them. Required. */
+  audience: string | readonly string[] | undefined;
+  /** Allowed JWS algorithms. `HS*` and `none` are refused. @default every asymmetric JWS alg */
+  algorithms?: readonly string[];
+  /** Clock skew tolerated for `exp`, `nbf`, `iat`, in seconds. @default 5 */
+  clockTolerance?: number;
+  /** Maximum age of a token from its `iat`, in seconds (requires `iat`). */
+  maxTokenAge?: number;
+  /** Claims that must be present. */
+  requiredClaims?: readonly string[];
+  /** RFC 9068 profile: `typ` `at+jwt`, and `client_id`, `jti`, `sub`, `iat` required. @default false */
+  strict?: boolean;
+  /** A zod schema the verified payload is parsed with; the context's claims are typed from it. */
+  claims?: Schema;
+  /** The `realm` of `WWW-Authenticate` challenges. @default "api" */
+  realm?: string;
+  /** Key-set and discovery cache settings. */
+  cache?: CacheOptions;
+  /** A custom fetch for discovery and JWKS (proxies, tests). @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+  /** DPoP (RFC 9449) settings. */
+  dpop?: DpopOptions;
+  /** Trust `X-Forwarded-*` / `Forwarded` headers (DPoP `htu`). @default false */
+  trustProxy?: boolean | number | ((remoteAddress: string) => boolean);
+  /** The public origin (and optional path prefix) of this API, for DPoP `htu`. */
+  publicUrl?: string;
+}
+
+/** The claims type of an `Auth` created with the given schema. */
+export type ClaimsOf<Schema> = Schema extends ZodType ? output<Schema> : AccessTokenClaims;

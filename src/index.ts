@@ -1,0 +1,48 @@
+/**
+ * scopegate — protect tRPC procedures and GraphQL fields with OAuth 2.0 / OpenID Connect
+ * JWT access tokens (Auth0 first, any OIDC issuer second).
+ *
+ * This entry point has no framework imports: `createAuth`, the errors and the types.
+ * Adapters live in `scopegate/trpc`, `scopegate/graphql`; a local issuer for tests in
+ * `scopegate/testing`.
+ *
+ * @packageDocumentation
+ */
+export { type Auth, type AuthStats, createAuth, type VerifyOptions } from "./core/auth.js";
+export type { AuthState, ScopeArgs } from "./core/context.js";
+export {
+  type AnyAuthError,
+  AuthError,
+  type AuthErrorCode,
+  type AuthErrorOptions,
+  type AuthErrorReason,
+  type ChallengeOptions,
+  ConfigurationError,
+  InsufficientScopeError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  InvalidTokenError,
+  ServerError,
+  TemporarilyUnavailableError,
+  UnauthorizedError,
+  UseDpopNonceError,
+} from "./core/errors.js";
+export { ASYMMETRIC_ALGORITHMS } from "./core/options.js";
+export type {
+  AuthContextInput,
+  ConnectionInfoLike,
+  HeadersLike,
+  RequestLike,
+  ResponseSinkLike,
+} from "./core/request.js";
+export { MAX_TOKEN_LENGTH } from "./core/token.js";
+export type {
+  AccessTokenClaims,
+  AuthOptions,
+  CacheOptions,
+  ClaimsOf,
+  DpopOptions,
+  HeaderLookup,
+  IssuerResolver,
+  IssuerResolverInput,
+} from "./core/types.js";

@@ -1,0 +1,205 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { type AuthOptions, ConfigurationError, createAuth } from "../../src/index.js";
+
+const audience = "https://api.example.com";
+
+function configError(options: unknown): ConfigurationError {
+  try {
+    createAuth(options as AuthOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return error as ConfigurationError;
+  }
+  throw new Error("createAuth accepted invalid options");
+}
+
+describe("createAuth option validation", () => {
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    ["not an object", undefined, "", /options object/],
+    ["no issuer source", { audience }, "domain", /domain \(Auth0\), domains, issuer or issuers/],
+    [
+      "two issuer sources",
+      { domain: "a.auth0.com", issuer: "https://b/", audience },
+      "issuer",
+      /only one of/,
+    ],
+    ["missing audience", { domain: "t.auth0.com" }, "audience", /API identifier/],
+    ["empty audience", { domain: "t.auth0.com", audience: "" }, "audience", /API identifier/],
+    ["empty audience list", { domain: "t.auth0.com", audience: [] }, "audience", /API identifier/],
+    [
+      "domain with https://",
+      { domain: "https://t.auth0.com", audience },
+      "domain",
+      /bare host, not https:\/\/…; use "t.auth0.com"/,
+    ],
+    [
+      "domain with a path",
+      { domain: "t.auth0.com/x", audience },
+      "domain",
+      /without a path; use "t.auth0.com"/,
+    ],
+    ["domain with userinfo", { domain: "u@t.auth0.com", audience }, "domain", /user info/],
+    [
+      "domain with bad port",
+      { domain: "t.auth0.com:99999", audience },
+      "domain",
+      /not a valid host/,
+    ],
+    ["domain with spaces", { domain: "t auth0.com", audience }, "domain", /not a valid host/],
+    [
+      "domains entry bad",
+      { domains: ["ok.auth0.com", "http://x"], audience },
+      "domains[1]",
+      /bare host/,
+    ],
+    ["domains empty", { domains: [], audience }, "domains", /./],
+    ["issuer not a URL", { issuer: "tenant", audience }, "issuer", /absolute URL/],
+    [
+      "issuer http non-loopback",
+      { issuer: "http://idp.example.com/", audience },
+      "issuer",
+      /https.*loopback/,
+    ],
+    [
+      "issuer with query",
+      { issuer: "https://idp.example.com/?a=1", audience },
+      "issuer",
+      /query or fragment/,
+    ],
+    ["issuer ftp", { issuer: "ftp://idp.example.com/", audience }, "issuer", /https: URL/],
+    [
+      "issuers entry bad",
+      { issuers: ["https://a/", "http://b.example/"], audience },
+      "issuers[1]",
+      /loopback/,
+    ],
+    [
+      "jwksUri http",
+      { domain: "t.auth0.com", jwksUri: "http://keys.example/", audience },
+      "jwksUri",
+      /https/,
+    ],
+    [
+      "jwks and jwksUri",
+      { domain: "t.auth0.com", jwksUri: "https://k/", jwks: { keys: [] }, audience },
+      "jwks",
+      /not both/,
+    ],
+    [
+      "jwks malformed",
+      { domain: "t.auth0.com", jwks: { keys: [{}] }, audience },
+      "jwks.keys.0.kty",
+      /./,
+    ],
+    [
+      "HS256 listed",
+      { domain: "t.auth0.com", algorithms: ["RS256", "HS256"], audience },
+      "algorithms",
+      /symmetric/,
+    ],
+    [
+      "none listed",
+      { domain: "t.auth0.com", algorithms: ["none"], audience },
+      "algorithms",
+      /never accepted/,
+    ],
+    [
+      "unknown alg",
+      { domain: "t.auth0.com", algorithms: ["XX1"], audience },
+      "algorithms",
+      /not a supported/,
+    ],
+    [
+      "negative clockTolerance",
+      { domain: "t.auth0.com", clockTolerance: -1, audience },
+      "clockTolerance",
+      /./,
+    ],
+    ["zero maxTokenAge", { domain: "t.auth0.com", maxTokenAge: 0, audience }, "maxTokenAge", /./],
+    [
+      "requiredClaims not strings",
+      { domain: "t.auth0.com", requiredClaims: [1], audience },
+      "requiredClaims.0",
+      /./,
+    ],
+    ["strict not boolean", { domain: "t.auth0.com", strict: "yes", audience }, "strict", /./],
+    [
+      "claims not zod",
+      { domain: "t.auth0.com", claims: { sub: "x" }, audience },
+      "claims",
+      /zod schema/,
+    ],
+    [
+      "cache unknown key",
+      { domain: "t.auth0.com", cache: { ttl: 1 }, audience },
+      "cache",
+      /unknown option\(s\) ttl/,
+    ],
+    [
+      "cache minAge > maxAge",
+      { domain: "t.auth0.com", cache: { minAge: 10, maxAge: 1 }, audience },
+      "cache.minAge",
+      /greater/,
+    ],
+    [
+      "cache timeout zero",
+      { domain: "t.auth0.com", cache: { timeout: 0 }, audience },
+      "cache.timeout",
+      /./,
+    ],
+    ["fetch not a function", { domain: "t.auth0.com", fetch: "x", audience }, "fetch", /function/],
+    [
+      "misspelled option",
+      { domain: "t.auth0.com", audiance: audience, audience },
+      "audiance",
+      /unknown option\(s\) audiance/,
+    ],
+    [
+      "publicUrl not https",
+      { domain: "t.auth0.com", publicUrl: "http://api.example.com", audience },
+      "publicUrl",
+      /https/,
+    ],
+    ["trustProxy bad", { domain: "t.auth0.com", trustProxy: "yes", audience }, "trustProxy", /./],
+  ];
+
+  it.each(cases)("%s", (_name, options, option, message) => {
+    const error = configError(options);
+    expect(error.option).toBe(option);
+    expect(error.message).toMatch(message);
+    expect(error.code).toBe("ERR_SCOPEGATE_CONFIGURATION");
+  });
+
+  it("accepts the Auth0 quick-start shape and normalises the domain", () => {
+    expect(() => createAuth({ domain: "Tenant.US.Auth0.com", audience })).not.toThrow();
+    expect(() => createAuth({ domain: "tenant.example.com:8443", audience })).not.toThrow();
+  });
+
+  it("accepts loopback http issuers, lists, resolvers and a zod schema", () => {
+    expect(() => createAuth({ issuer: "http://127.0.0.1:3000/", audience })).not.toThrow();
+    expect(() => createAuth({ issuer: "http://localhost:3000", audience })).not.toThrow();
+    expect(() => createAuth({ issuer: "http://[::1]:3000", audience })).not.toThrow();
+    expect(() =>
+      createAuth({
+        issuers: ["https://a.example/", "https://b.example"],
+        audience: [audience, "x"],
+      }),
+    ).not.toThrow();
+    expect(() => createAuth({ domains: () => ["a.auth0.com"], audience })).not.toThrow();
+    expect(() =>
+      createAuth({ domain: "t.auth0.com", audience, claims: z.object({ sub: z.string() }) }),
+    ).not.toThrow();
+  });
+
+  it("does no I/O at creation", () => {
+    let calls = 0;
+    const fetch: typeof globalThis.fetch = async () => {
+      calls++;
+      return new Response("{}");
+    };
+    const auth = createAuth({ domain: "t.auth0.com", audience, fetch });
+    expect(calls).toBe(0);
+    expect(auth.stats).toEqual({ verifications: 0, discoveryFetches: 0, jwksFetches: 0 });
+  });
+});
