@@ -204,7 +204,11 @@ export class Verifier {
 
 /** Maps jose's errors (and its key-type `TypeError`s) to {@link AuthError}s. */
 function mapJoseError(error: unknown): AuthError | undefined {
-  if (error instanceof errors.JWTExpired) return invalid("token expired", "token_expired", error);
+  if (error instanceof errors.JWTExpired) {
+    // jose reports maxTokenAge as JWTExpired on the "iat" claim.
+    if (error.claim === "iat") return invalid("token is too old", "token_too_old", error);
+    return invalid("token expired", "token_expired", error);
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     const { claim, reason } = error;
     if (reason === "missing")
