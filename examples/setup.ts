@@ -1,0 +1,36 @@
+/**
+ * Shared set-up of the examples: protect with a real Auth0 tenant when AUTH0_DOMAIN and
+ * AUTH0_AUDIENCE are set (in the environment or a `.env` file), otherwise start the embedded
+ * `scopegate/testing` issuer so everything runs on a machine with no tenant.
+ */
+import { existsSync } from "node:fs";
+import { type Auth, type AccessTokenClaims, createAuth } from "scopegate";
+import { createTestIssuer, type TestIssuer } from "scopegate/testing";
+
+/** What an example server needs: the verifier, and a token minter when running locally. */
+export interface ExampleAuth {
+  auth: Auth<AccessTokenClaims>;
+  /** The embedded issuer, when no Auth0 tenant is configured. */
+  issuer: TestIssuer | undefined;
+  /** Mints a token with these claims (local issuer only); `undefined` with a real tenant. */
+  mint: ((claims?: Record<string, unknown>) => Promise<string>) | undefined;
+  close(): Promise<void>;
+}
+
+/** Reads `.env` (Node's own loader; no dotenv dependency) and builds the auth for the examples. */
+export async function setupExampleAuth(): Promise<ExampleAuth> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const domain = process.env.AUTH0_DOMAIN;
+  const audience = process.env.AUTH0_AUDIENCE;
+  if (domain && audience) {
+    return { auth: createAuth({ domain, audience }), issuer: undefined, mint: undefined, close: async () => {} };
+  }
+  const issuer = await createTestIssuer({ audience: audience ?? "https://api.scopegate.example" });
+  const auth = createAuth({ issuer: issuer.url, audience: issuer.audience });
+  return {
+    auth,
+    issuer,
+    mint: (claims) => issuer.sign(claims),
+    close: () => issuer.close(),
+  };
+}
