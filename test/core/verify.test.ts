@@ -219,13 +219,11 @@ describe("claims schema (zod)", () => {
   });
 
   it("parses the payload and types the claims", async () => {
-    const auth = authFor({ claims: schema } as Partial<AuthOptions>);
     const typed = createAuth({ issuer: issuer.url, audience: issuer.audience, claims: schema });
     const claims = await typed.verify(await issuer.sign({ org_id: "o1" }));
     expectTypeOf(claims.org_id).toEqualTypeOf<string>();
     expectTypeOf(claims.sub).toEqualTypeOf<string>();
     expect(claims.org_id).toBe("o1");
-    await expect(auth.verify(await issuer.sign({ org_id: "o1" }))).resolves.toBeTruthy();
     const { auth: state } = typed.createAuthContext({ headers: {} });
     expectTypeOf(state.require).returns.resolves.toEqualTypeOf<z.output<typeof schema>>();
   });
