@@ -1,0 +1,253 @@
+import type { KeyObject } from "node:crypto";
+import type { CryptoKey, JWK } from "jose";
+
+/**
+ * JWS algorithms the test issuer can sign access tokens with. `"EdDSA"` and `"Ed25519"` both
+ * use an Ed25519 key; the JWK and the token header carry the name you asked for.
+ *
+ * @example
+ * ```ts
+ * const alg: TestAlg = "ES256";
+ * const token = await issuer.sign({ scope: "read:items" }, { alg });
+ * ```
+ */
+export type TestAlg =
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA"
+  | "Ed25519";
+
+/**
+ * Algorithms a DPoP key made by {@link TestIssuer.dpopKey} can use.
+ *
+ * @example
+ * ```ts
+ * const alg: DpopAlg = "EdDSA";
+ * const key = await issuer.dpopKey(alg);
+ * ```
+ */
+export type DpopAlg = "ES256" | "RS256" | "EdDSA" | "Ed25519" | "PS256" | "ES384";
+
+/**
+ * Ways to make the discovery and JWKS endpoints misbehave (see {@link TestIssuer.fail}):
+ *
+ * - `"down"`: the socket is destroyed without an answer;
+ * - `"slow"`: the answer is delayed by `delayMs` (default 10 000 ms);
+ * - `"500"`: a 500 JSON error;
+ * - `"invalid-json"`: 200 with the truncated body `{"keys": [`;
+ * - `"oversize"`: 200 with a valid JSON body larger than 2 MiB;
+ * - `"redirect"`: 302 to `http://127.0.0.1:1/elsewhere`;
+ * - `"wrong-issuer"`: a discovery document whose `issuer` is another URL (JWKS unaffected).
+ *
+ * @example
+ * ```ts
+ * const mode: TestFailure = "500";
+ * issuer.fail(mode, { endpoints: ["jwks"] });
+ * ```
+ */
+export type TestFailure =
+  | "down"
+  | "slow"
+  | "500"
+  | "invalid-json"
+  | "oversize"
+  | "redirect"
+  | "wrong-issuer";
+
+/**
+ * The endpoints {@link TestIssuer.fail} can break.
+ *
+ * @example
+ * ```ts
+ * const endpoints: FailableEndpoint[] = ["discovery"];
+ * issuer.fail("down", { endpoints });
+ * ```
+ */
+export type FailableEndpoint = "discovery" | "jwks";
+
+/**
+ * Options of {@link createTestIssuer}. Every member is optional.
+ *
+ * @example
+ * ```ts
+ * const issuer = await createTestIssuer({
+ *   audience: "https://api.example.test",
+ *   trailingSlash: false, // RFC 9068 style issuer, "http://127.0.0.1:PORT"
+ *   defaultAlg: "ES256",
+ *   tokenLifetime: 60,
+ *   cacheControl: null,
+ * });
+ * ```
+ */
+export interface TestIssuerOptions {
+  /** The `aud` of minted tokens. Default `"https://api.example.test"`. */
+  audience?: string;
+  /**
+   * `true` (default) gives the Auth0 issuer shape `"http://127.0.0.1:PORT/"`; `false` gives
+   * `"http://127.0.0.1:PORT"`.
+   */
+  trailingSlash?: boolean;
+  /** Port to listen on; default `0` (a random free port). The host is always 127.0.0.1. */
+  port?: number;
+  /** Algorithm of tokens from `sign()` and the token endpoint. Default `"RS256"`. */
+  defaultAlg?: TestAlg;
+  /** Lifetime of minted tokens in seconds. Default 3600. */
+  tokenLifetime?: number;
+  /**
+   * `Cache-Control` header of the JWKS response. Default `"public, max-age=600"`;
+   * `null` sends no header.
+   */
+  cacheControl?: string | null;
+}
+
+/**
+ * Options of {@link TestIssuer.sign}.
+ *
+ * @example
+ * ```ts
+ * // An expired ES256 token with an RFC 9068 `typ`.
+ * const token = await issuer.sign(
+ *   { scope: "read:items" },
+ *   { alg: "ES256", expiresIn: -60, header: { typ: "at+jwt" } },
+ * );
+ * ```
+ */
+export interface SignOptions {
+  /**
+   * Signing algorithm; default the issuer's `defaultAlg`. A key for it is generated on first
+   * use and published in the JWKS from then on.
+   */
+  alg?: TestAlg;
+  /** The `kid` header; default the issuer key's own `kid` (also when `key` is given). */
+  kid?: string;
+  /**
+   * Extra or overriding protected header members (`typ`, `jku`, `crit`, `cty`, even `alg`).
+   * A member set to `undefined` is removed. The signature is always made with `alg`'s key and
+   * algorithm, whatever the header says; a header `alg` of `"none"` gives an empty signature.
+   */
+  header?: Record<string, unknown>;
+  /** `exp` in seconds from now; default `tokenLifetime`. May be negative (already expired). */
+  expiresIn?: number;
+  /** Adds `nbf`, in seconds from now. */
+  notBefore?: number;
+  /**
+   * When `true` the payload is exactly `claims`: no `iss`, `aud`, `sub`, `iat`, `exp` or `jti`
+   * defaults. An explicit `expiresIn`, `notBefore` or `dpopJkt` still applies.
+   */
+  noDefaults?: boolean;
+  /**
+   * Sign with this private key instead of the issuer's (e.g. "another issuer's key with the
+   * same kid"). Requires `alg`.
+   */
+  key?: CryptoKey | KeyObject;
+  /** Adds `cnf: { jkt }`: a DPoP-bound token (RFC 9449). */
+  dpopJkt?: string;
+}
+
+/**
+ * A DPoP key pair made by {@link TestIssuer.dpopKey}.
+ *
+ * @example
+ * ```ts
+ * const key: DpopKeyPair = await issuer.dpopKey("ES256");
+ * const token = await issuer.sign({}, { dpopJkt: key.thumbprint });
+ * ```
+ */
+export interface DpopKeyPair {
+  /** The private key that signs proofs. */
+  readonly privateKey: CryptoKey;
+  /** The public key as a JWK (no private members, no `alg`): the proof's `jwk` header. */
+  readonly publicJwk: JWK;
+  /** The JWS algorithm of proofs signed with this key. */
+  readonly alg: DpopAlg;
+  /** RFC 7638 SHA-256 thumbprint of `publicJwk`, base64url: the `cnf.jkt` of bound tokens. */
+  readonly thumbprint: string;
+}
+
+/**
+ * Options of {@link TestIssuer.dpopProof}.
+ *
+ * @example
+ * ```ts
+ * const proof = await issuer.dpopProof({
+ *   key,
+ *   method: "GET",
+ *   url: "http://localhost:3000/trpc/items.list",
+ *   accessToken: token,
+ * });
+ * ```
+ */
+export interface DpopProofOptions {
+  /** The key pair from {@link TestIssuer.dpopKey}. */
+  key: DpopKeyPair;
+  /** `htm`: the HTTP method, used as given. */
+  method: string;
+  /** `htu`: the request URL; its query and fragment are dropped (RFC 9449 §4.2). */
+  url: string;
+  /** Adds `ath` = base64url(SHA-256(accessToken)). */
+  accessToken?: string;
+  /** Adds `nonce`. */
+  nonce?: string;
+  /** `iat` in seconds since the epoch; default now. */
+  iat?: number;
+  /** `jti`; default a random string. */
+  jti?: string;
+  /** Header overrides for negative tests; a member set to `undefined` is removed. */
+  header?: Record<string, unknown>;
+  /** Claim overrides for negative tests; a member set to `undefined` is removed. */
+  claims?: Record<string, unknown>;
+}
+
+/**
+ * Options of {@link TestIssuer.fail}.
+ *
+ * @example
+ * ```ts
+ * issuer.fail("slow", { endpoints: ["jwks"], delayMs: 2_000 });
+ * ```
+ */
+export interface FailOptions {
+  /** Endpoints to break; default both `"discovery"` and `"jwks"`. */
+  endpoints?: FailableEndpoint[];
+  /** Delay of `"slow"` in milliseconds; default 10 000. */
+  delayMs?: number;
+}
+
+/**
+ * Options of {@link TestIssuer.rotateKeys}.
+ *
+ * @example
+ * ```ts
+ * await issuer.rotateKeys({ keepPrevious: true }); // old tokens still verify
+ * ```
+ */
+export interface RotateKeysOptions {
+  /** Keep serving the replaced keys in the JWKS. Default `false`. */
+  keepPrevious?: boolean;
+}
+
+/**
+ * Live request counters of a {@link TestIssuer}: each HTTP request received (CORS preflights
+ * excepted) adds one, failing or not.
+ *
+ * @example
+ * ```ts
+ * await fetch(issuer.jwksUri);
+ * expect(issuer.hits.jwks).toBe(1);
+ * ```
+ */
+export interface TestIssuerHits {
+  /** Requests to `/.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`. */
+  readonly discovery: number;
+  /** Requests to `/.well-known/jwks.json`. */
+  readonly jwks: number;
+  /** Requests to `/oauth/token`. */
+  readonly token: number;
+}
