@@ -27,7 +27,17 @@ export {
   UnauthorizedError,
   UseDpopNonceError,
 } from "./core/errors.js";
+export {
+  createNonceProvider,
+  type HmacNonceOptions,
+  type NonceProvider,
+} from "./core/nonce.js";
 export { ASYMMETRIC_ALGORITHMS } from "./core/options.js";
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  type ReplayStore,
+} from "./core/replay.js";
 export type {
   AuthContextInput,
   ConnectionInfoLike,

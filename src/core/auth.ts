@@ -1,11 +1,20 @@
 import type { ZodType } from "zod";
+import { type Checked, checkCredentials } from "./check.js";
 import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js";
-import { type ChallengeOptions, UnauthorizedError } from "./errors.js";
+import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
 import { resolveOptions } from "./options.js";
 import { type AuthContextInput, type RequestView, readRequest } from "./request.js";
 import { type Extraction, extractCredentials, parseAuthorization } from "./token.js";
 import type { AuthOptions, ClaimsOf, HeaderLookup } from "./types.js";
-import { type Verified, Verifier } from "./verify.js";
+import { Verifier } from "./verify.js";
+
+function toAuthError(error: unknown): never {
+  if (error instanceof AuthError) throw error;
+  throw new ServerError("internal error while checking the access token", {
+    reason: "internal",
+    cause: error,
+  });
+}
 
 /** Options of {@link Auth.verify}: the request the token came with, when there is one. */
 export interface VerifyOptions {
@@ -74,14 +83,18 @@ export function createAuth<const Schema extends ZodType | undefined = undefined>
   const o = resolveOptions(options);
   const verifier = new Verifier(o);
   let verifications = 0;
-  const challenge: ChallengeOptions = { realm: o.realm, dpopAlgorithms: null, dpopOnly: false };
+  const challenge: ChallengeOptions = {
+    realm: o.realm,
+    dpopAlgorithms: o.dpop.mode === "disabled" ? null : o.dpop.algorithms,
+    dpopOnly: o.dpop.mode === "required",
+  };
 
   const engine: ContextEngine = {
     challenge,
-    check(extraction: Extraction, view: RequestView | undefined): Promise<Verified> {
+    check(extraction: Extraction, view: RequestView | undefined): Promise<Checked> {
       if (!extraction.ok) return Promise.reject(extraction.error);
       verifications++;
-      return verifier.verify(extraction.credentials.token, view);
+      return checkCredentials(extraction.credentials, view, o, verifier).catch(toAuthError);
     },
   };
 

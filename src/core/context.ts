@@ -1,8 +1,8 @@
+import type { Checked } from "./check.js";
 import { type AuthError, type ChallengeOptions, InsufficientScopeError } from "./errors.js";
 import type { RequestView } from "./request.js";
 import { flattenScopes } from "./scopes.js";
 import type { Extraction } from "./token.js";
-import type { Verified } from "./verify.js";
 
 /** Scopes or permissions: `"a"`, `["a", "b"]` and `"a", "b"` are all accepted. */
 export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
@@ -50,14 +50,14 @@ export interface AuthState<Claims = unknown> {
 /** What an {@link AuthStateImpl} needs from its `Auth`; internal. */
 export interface ContextEngine {
   challenge: ChallengeOptions;
-  check(extraction: Extraction, view: RequestView | undefined): Promise<Verified>;
+  check(extraction: Extraction, view: RequestView | undefined): Promise<Checked>;
 }
 
 /** Implementation of {@link AuthState}; internal. */
 export class AuthStateImpl<Claims> implements AuthState<Claims> {
   readonly token: string | null;
   readonly scheme: "Bearer" | "DPoP" | null;
-  private result: Promise<Verified> | undefined;
+  private result: Promise<Checked> | undefined;
 
   constructor(
     private readonly engine: ContextEngine,
@@ -69,11 +69,20 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   }
 
   /** The one memoised verification of this request. */
-  verified(): Promise<Verified> {
+  verified(): Promise<Checked> {
     if (!this.result) {
-      this.result = this.engine.check(this.extraction, this.view).catch((error: AuthError) => {
-        throw error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
-      });
+      this.result = this.engine.check(this.extraction, this.view).then(
+        (checked) => {
+          const sink = this.view?.setHeader;
+          if (sink && checked.responseHeaders) {
+            for (const [name, value] of Object.entries(checked.responseHeaders)) sink(name, value);
+          }
+          return checked;
+        },
+        (error: AuthError) => {
+          throw error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
+        },
+      );
       this.result.catch(() => {});
     }
     return this.result;
@@ -135,12 +144,12 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
     throw e;
   }
 
-  private async test(predicate: (v: Verified) => boolean): Promise<boolean> {
+  private async test(predicate: (v: Checked) => boolean): Promise<boolean> {
     return this.verified().then(predicate, () => false);
   }
 
   private async demand(
-    predicate: (v: Verified) => boolean,
+    predicate: (v: Checked) => boolean,
     wanted: string[],
     kind: "scope" | "any" | "permission",
   ): Promise<Claims> {

@@ -55,6 +55,7 @@ export type AuthErrorReason =
   | "dpop_replay"
   | "dpop_nonce"
   | "key_source_unavailable"
+  | "replay_store_unavailable"
   | "internal";
 
 /** Options accepted by every {@link AuthError} constructor. */
@@ -237,25 +238,27 @@ export function quote(value: string): string {
 
 function buildChallenge(error: AuthError, options: ChallengeOptions): string | undefined {
   if (error.status === 500 || error.status === 503) return undefined;
-  const params: string[] = [`realm=${quote(options.realm)}`];
-  const withError = error.code !== "unauthorized";
-  if (withError) {
-    params.push(`error=${quote(error.code)}`);
-    if (error.description) params.push(`error_description=${quote(error.description)}`);
-    if (error.scope && error.scope.length > 0) params.push(`scope=${quote(error.scope.join(" "))}`);
+  const errParams: string[] = [];
+  if (error.code !== "unauthorized") {
+    errParams.push(`error=${quote(error.code)}`);
+    if (error.description) errParams.push(`error_description=${quote(error.description)}`);
+    if (error.scope && error.scope.length > 0)
+      errParams.push(`scope=${quote(error.scope.join(" "))}`);
   }
-  if (options.resourceMetadata) params.push(`resource_metadata=${quote(options.resourceMetadata)}`);
-  const dpopAlgs = options.dpopAlgorithms;
-  if (!dpopAlgs) return `Bearer ${params.join(", ")}`;
+  const meta = options.resourceMetadata
+    ? [`resource_metadata=${quote(options.resourceMetadata)}`]
+    : [];
+  const realm = `realm=${quote(options.realm)}`;
+  const algs = options.dpopAlgorithms;
+  if (!algs) return `Bearer ${[realm, ...errParams, ...meta].join(", ")}`;
+  // RFC 9449 §7.1: the error goes in the challenge of the scheme the client used.
   const inDpop =
     options.dpopOnly ||
     options.scheme === "DPoP" ||
     error.code === "invalid_dpop_proof" ||
     error.code === "use_dpop_nonce";
-  const bare = [`realm=${quote(options.realm)}`];
-  if (options.resourceMetadata) bare.push(`resource_metadata=${quote(options.resourceMetadata)}`);
-  const bearer = `Bearer ${(inDpop ? bare : params).join(", ")}`;
-  const dpopParams = [...(inDpop ? params : bare), `algs=${quote(dpopAlgs.join(" "))}`];
-  const dpop = `DPoP ${dpopParams.join(", ")}`;
-  return options.dpopOnly ? dpop : `${bearer}, ${dpop}`;
+  const dpop = `DPoP ${[...(inDpop ? errParams : []), `algs=${quote(algs.join(" "))}`, ...meta].join(", ")}`;
+  if (options.dpopOnly) return dpop;
+  const bearer = `Bearer ${[realm, ...(inDpop ? [] : errParams), ...meta].join(", ")}`;
+  return `${bearer}, ${dpop}`;
 }

@@ -1,6 +1,9 @@
 import type { JSONWebKeySet } from "jose";
 import { type ZodType, z } from "zod";
+import type { ResolvedDpop } from "./dpop.js";
 import { ConfigurationError } from "./errors.js";
+import { createNonceProvider, type NonceProvider } from "./nonce.js";
+import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { AuthOptions, IssuerResolver, IssuerResolverInput } from "./types.js";
 import { isLoopbackHost } from "./url.js";
 
@@ -36,7 +39,7 @@ export interface ResolvedOptions {
   jwks: JSONWebKeySet | undefined;
   cache: Required<NonNullable<AuthOptions["cache"]>>;
   fetch: typeof globalThis.fetch;
-  dpop: AuthOptions["dpop"];
+  dpop: ResolvedDpop;
   trustProxy: AuthOptions["trustProxy"];
   publicUrl: string | undefined;
 }
@@ -77,7 +80,37 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   fetch: fn.optional(),
-  dpop: z.looseObject({}).optional(),
+  dpop: z
+    .strictObject({
+      mode: z.enum(["allowed", "required", "disabled"]).optional(),
+      iatLeeway: seconds.optional(),
+      iatOffset: z.number().finite().positive().optional(),
+      algorithms: stringList.optional(),
+      replayStore: z
+        .custom<ReplayStore>(
+          (v) =>
+            typeof v === "object" && v !== null && typeof (v as ReplayStore).add === "function",
+          "an object with add(key, ttlSeconds)",
+        )
+        .optional(),
+      nonce: z
+        .union([
+          z.boolean(),
+          z.custom<NonceProvider>(
+            (v) =>
+              typeof v === "object" &&
+              v !== null &&
+              typeof (v as NonceProvider).current === "function" &&
+              typeof (v as NonceProvider).isValid === "function",
+          ),
+          z.strictObject({
+            secret: z.union([z.string().min(16), z.instanceof(Uint8Array)]).optional(),
+            rotation: z.number().finite().positive().optional(),
+          }),
+        ])
+        .optional(),
+    })
+    .optional(),
   trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), fn]).optional(),
   publicUrl: z.string().min(1).optional(),
 });
@@ -183,7 +216,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     jwks: o.jwks as JSONWebKeySet | undefined,
     cache,
     fetch: fetchFn,
-    dpop: o.dpop as AuthOptions["dpop"],
+    dpop: resolveDpop(o.dpop),
     trustProxy: o.trustProxy as AuthOptions["trustProxy"],
     publicUrl: o.publicUrl,
   };
@@ -249,6 +282,35 @@ function checkHttpUrl(value: string, option: string): void {
       ? "must use https: (http: is accepted only for loopback hosts such as 127.0.0.1)"
       : "must be an https: URL",
   );
+}
+
+function resolveDpop(d: NonNullable<AuthOptions["dpop"]> = {}): ResolvedDpop {
+  const algorithms = d.algorithms ?? ASYMMETRIC_ALGORITHMS;
+  for (const alg of algorithms) {
+    if (!ASYMMETRIC_ALGORITHMS.includes(alg)) {
+      throw new ConfigurationError(
+        "dpop.algorithms",
+        `"${alg}" is not an asymmetric JWS algorithm; use some of ${ASYMMETRIC_ALGORITHMS.join(", ")}`,
+      );
+    }
+  }
+  const n = d.nonce;
+  const nonce =
+    n === undefined || n === false
+      ? undefined
+      : n === true
+        ? createNonceProvider()
+        : "isValid" in n
+          ? n
+          : createNonceProvider(n);
+  return {
+    mode: d.mode ?? "allowed",
+    iatLeeway: d.iatLeeway ?? 30,
+    iatOffset: d.iatOffset ?? 300,
+    algorithms,
+    replayStore: d.replayStore ?? createMemoryReplayStore(),
+    nonce,
+  };
 }
 
 function wrapResolver(

@@ -1,5 +1,7 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { output, ZodType } from "zod";
+import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
+import type { ReplayStore } from "./replay.js";
 
 /**
  * The default shape of verified access-token claims (Auth0 and RFC 9068). Use the
@@ -60,7 +62,7 @@ export interface CacheOptions {
   discoveryMaxAge?: number;
 }
 
-/** DPoP settings (RFC 9449). Filled in by the DPoP module. */
+/** DPoP settings (RFC 9449). */
 export interface DpopOptions {
   /** `allowed` (Bearer and DPoP), `required` (DPoP only) or `disabled` (Bearer only). @default "allowed" */
   mode?: "allowed" | "required" | "disabled";
@@ -70,6 +72,17 @@ export interface DpopOptions {
   iatOffset?: number;
   /** Proof algorithms accepted. @default every asymmetric JWS algorithm */
   algorithms?: readonly string[];
+  /**
+   * Where proof `jti`s are remembered to refuse replays.
+   * @default a bounded in-memory store (one process); see `scopegate/redis` for several
+   */
+  replayStore?: ReplayStore;
+  /**
+   * Server nonces (RFC 9449 §9): `true` (random secret per process), `{ secret, rotation }`
+   * (stateless HMAC nonces shared by processes with the same secret) or a custom provider.
+   * @default off
+   */
+  nonce?: boolean | HmacNonceOptions | NonceProvider;
 }
 
 /** The options of `createAuth`. */

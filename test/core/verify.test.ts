@@ -279,7 +279,8 @@ describe("scopes and permissions", () => {
       scope: ["read:a", "write:a"],
     });
     expect((e as AuthError).headers["WWW-Authenticate"]).toBe(
-      'Bearer realm="api", error="insufficient_scope", error_description="missing required scopes: read:a write:a", scope="read:a write:a"',
+      'Bearer realm="api", error="insufficient_scope", error_description="missing required scopes: read:a write:a", scope="read:a write:a", ' +
+        'DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"',
     );
     await expect(state.requireAnyScope("x", "read:a")).resolves.toBeTruthy();
     await expect(state.requirePermissions("delete:users")).rejects.toMatchObject({

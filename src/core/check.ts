@@ -1,0 +1,82 @@
+import { checkProof, rememberProof } from "./dpop.js";
+import { InvalidDpopProofError, InvalidRequestError, InvalidTokenError } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+import { publicUrlOf } from "./public-url.js";
+import type { RequestView } from "./request.js";
+import type { Credentials } from "./token.js";
+import type { AccessTokenClaims } from "./types.js";
+import type { Verified, Verifier } from "./verify.js";
+
+/** A verification plus the headers a successful response should carry; internal. */
+export interface Checked extends Verified {
+  /** E.g. a fresh `DPoP-Nonce`. */
+  responseHeaders: Record<string, string> | undefined;
+}
+
+/**
+ * The whole check of one request's credentials: scheme rules of the DPoP mode, the DPoP
+ * proof, the access token, the `cnf.jkt` binding, the replay store; internal.
+ */
+export async function checkCredentials(
+  credentials: Credentials,
+  view: RequestView | undefined,
+  o: ResolvedOptions,
+  verifier: Verifier,
+): Promise<Checked> {
+  const d = o.dpop;
+  const proofHeader = view?.headers("dpop");
+  if (credentials.scheme === "Bearer") {
+    if (d.mode === "required") {
+      throw new InvalidRequestError("DPoP-bound access token required; use the DPoP scheme", {
+        reason: "dpop_required",
+      });
+    }
+    if (d.mode === "allowed" && proofHeader !== undefined) {
+      throw new InvalidRequestError("DPoP proof sent with the Bearer scheme; use the DPoP scheme", {
+        reason: "malformed_header",
+      });
+    }
+    const verified = await verifier.verify(credentials.token, view);
+    if (d.mode !== "disabled" && (verified.payload as AccessTokenClaims).cnf?.jkt !== undefined) {
+      throw new InvalidTokenError("DPoP-bound access token sent with the Bearer scheme", {
+        reason: "dpop_bound_token_as_bearer",
+      });
+    }
+    return { ...verified, responseHeaders: undefined };
+  }
+
+  if (d.mode === "disabled") {
+    throw new InvalidRequestError("the DPoP scheme is not accepted; use Bearer", {
+      reason: "dpop_disabled",
+    });
+  }
+  if (proofHeader === undefined) {
+    throw new InvalidDpopProofError("missing DPoP proof", { reason: "dpop_proof" });
+  }
+  // Exactly one DPoP header: distinct Node values arrive as an array, Fetch joins them with ", ".
+  if (Array.isArray(proofHeader) || proofHeader.includes(",")) {
+    throw new InvalidDpopProofError("more than one DPoP proof", { reason: "dpop_proof" });
+  }
+  const proof = await checkProof(
+    {
+      proof: proofHeader.trim(),
+      method: view?.method,
+      url: view ? publicUrlOf(view, o) : undefined,
+      accessToken: credentials.token,
+    },
+    d,
+  );
+  const verified = await verifier.verify(credentials.token, view);
+  const jkt = (verified.payload as AccessTokenClaims).cnf?.jkt;
+  if (typeof jkt !== "string") {
+    throw new InvalidTokenError("access token is not DPoP-bound", { reason: "dpop_proof" });
+  }
+  if (jkt !== proof.thumbprint) {
+    throw new InvalidTokenError("DPoP proof key does not match the token binding", {
+      reason: "dpop_proof",
+    });
+  }
+  await rememberProof(proof, d);
+  const responseHeaders = d.nonce ? { "DPoP-Nonce": await d.nonce.current() } : undefined;
+  return { ...verified, responseHeaders };
+}
