@@ -61,7 +61,7 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   } catch (cause) {
     throw bad("malformed DPoP proof header", cause);
   }
-  if (header.typ !== "dpop+jwt") throw bad('DPoP proof typ must be "dpop+jwt"');
+  if (header.typ !== "dpop+jwt") throw bad("DPoP proof typ must be dpop+jwt");
   if (typeof header.alg !== "string" || !o.algorithms.includes(header.alg)) {
     throw bad("DPoP proof algorithm is not accepted");
   }

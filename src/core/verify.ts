@@ -147,7 +147,7 @@ export class Verifier {
       throw invalid("token type is not an access token", "wrong_token_type");
     }
     if (this.o.strict && type !== "at+jwt") {
-      throw invalid('token type must be "at+jwt" (RFC 9068)', "wrong_token_type");
+      throw invalid("token type must be at+jwt (RFC 9068)", "wrong_token_type");
     }
     if (cty !== undefined) {
       throw invalid("nested or content-typed tokens are not accepted", "nested_token");
@@ -212,7 +212,7 @@ function mapJoseError(error: unknown): AuthError | undefined {
   if (error instanceof errors.JWTClaimValidationFailed) {
     const { claim, reason } = error;
     if (reason === "missing")
-      return invalid(`missing required claim "${claim}"`, "missing_claim", error);
+      return invalid(`missing required claim ${claim}`, "missing_claim", error);
     if (claim === "aud")
       return invalid("token audience is not accepted", "audience_mismatch", error);
     if (claim === "nbf") return invalid("token is not yet valid", "token_not_yet_valid", error);
@@ -221,7 +221,7 @@ function mapJoseError(error: unknown): AuthError | undefined {
     if (claim === "iat" && reason === "check_failed") {
       return invalid("token is too old", "token_too_old", error);
     }
-    return invalid(`invalid "${claim}" claim`, "invalid_claims", error);
+    return invalid(`invalid ${claim} claim`, "invalid_claims", error);
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return invalid("signature verification failed", "invalid_signature", error);
