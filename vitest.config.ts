@@ -1,19 +1,37 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Examples and tests import the package by its public name, resolved to the sources.
+const alias = [
+  { find: /^scopegate$/, replacement: here("./src/index.ts") },
+  { find: /^scopegate\/(trpc|graphql|testing|redis)$/, replacement: here("./src/$1/index.ts") },
+];
 
 export default defineConfig({
-  resolve: {
-    // Examples and tests import the package by its public name, resolved to the sources.
-    alias: [
-      { find: /^scopegate$/, replacement: src("index.ts") },
-      { find: /^scopegate\/(trpc|graphql|testing|redis)$/, replacement: src("$1/index.ts") },
-    ],
-  },
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: "node", include: ["test/**/*.test.ts"] },
+      },
+      {
+        // The same core suites on a runtime without node:crypto: every signature, hash and
+        // HMAC then goes through jose / WebCrypto.
+        resolve: {
+          alias: [
+            {
+              find: /^\.\/node-crypto\.js$/,
+              replacement: here("./test/support/no-node-crypto.ts"),
+            },
+            ...alias,
+          ],
+        },
+        test: { name: "webcrypto", include: ["test/core/**/*.test.ts"] },
+      },
+    ],
   },
 });

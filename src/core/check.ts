@@ -57,25 +57,21 @@ export async function checkCredentials(
   if (Array.isArray(proofHeader) || proofHeader.includes(",")) {
     throw new InvalidDpopProofError("more than one DPoP proof", { reason: "dpop_proof" });
   }
+  const verified = await verifier.verify(credentials.token, view);
+  const jkt = (verified.payload as AccessTokenClaims).cnf?.jkt;
+  if (typeof jkt !== "string") {
+    throw new InvalidTokenError("access token is not DPoP-bound", { reason: "dpop_proof" });
+  }
   const proof = await checkProof(
     {
       proof: proofHeader.trim(),
       method: view?.method,
       url: view ? publicUrlOf(view, o) : undefined,
       accessToken: credentials.token,
+      jkt,
     },
     d,
   );
-  const verified = await verifier.verify(credentials.token, view);
-  const jkt = (verified.payload as AccessTokenClaims).cnf?.jkt;
-  if (typeof jkt !== "string") {
-    throw new InvalidTokenError("access token is not DPoP-bound", { reason: "dpop_proof" });
-  }
-  if (jkt !== proof.thumbprint) {
-    throw new InvalidTokenError("DPoP proof key does not match the token binding", {
-      reason: "dpop_proof",
-    });
-  }
   await rememberProof(proof, d);
   const responseHeaders = d.nonce ? { "DPoP-Nonce": await d.nonce.current() } : undefined;
   return { ...verified, responseHeaders };

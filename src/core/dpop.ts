@@ -1,17 +1,17 @@
-import {
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  EmbeddedJWK,
-  errors,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-} from "jose";
+import type { JWK } from "jose";
 import { sha256b64u } from "./crypto.js";
-import { InvalidDpopProofError, TemporarilyUnavailableError, UseDpopNonceError } from "./errors.js";
+import {
+  InvalidDpopProofError,
+  InvalidTokenError,
+  TemporarilyUnavailableError,
+  UseDpopNonceError,
+} from "./errors.js";
+import { keyFitsAlg, thumbprint } from "./jwk.js";
+import { type DecodedJws, decodeJws } from "./jws.js";
 import type { NonceProvider } from "./nonce.js";
 import { normalizeHtu } from "./public-url.js";
 import type { ReplayStore } from "./replay.js";
+import { UnusableKeyError, verifySignature } from "./signature.js";
 
 /** DPoP settings after validation; internal. */
 export interface ResolvedDpop {
@@ -29,6 +29,8 @@ export interface ProofContext {
   method: string | undefined;
   url: string | undefined;
   accessToken: string;
+  /** The `cnf.jkt` of the verified access token. */
+  jkt: string;
 }
 
 /** A proof that passed; internal. */
@@ -42,29 +44,41 @@ export interface CheckedProof {
 /** Largest DPoP proof accepted, in characters. */
 const MAX_PROOF_LENGTH = 8 * 1024;
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 const bad = (description: string, cause?: unknown) =>
   new InvalidDpopProofError(description, { reason: "dpop_proof", cause });
 
+async function signed(alg: string, jwk: JWK, jws: DecodedJws, tp?: string): Promise<boolean> {
+  try {
+    const r = verifySignature(alg, jwk, jws.signingInput, jws.signature, tp);
+    return r instanceof Promise ? await r : r;
+  } catch (cause) {
+    if (cause instanceof UnusableKeyError)
+      throw bad("DPoP proof jwk is not a usable public key", cause);
+    throw cause;
+  }
+}
+
 /**
- * Checks a DPoP proof (RFC 9449 §4.3 steps 1–11 for a resource server, §7.1 `ath`) except
- * the `cnf.jkt` binding and the replay check, which need the verified token; internal.
+ * Checks a DPoP proof (RFC 9449 §4.3 for a resource server, §7.1 `ath` and `cnf.jkt`),
+ * everything but the replay check; internal. The proof key is compared with the token's
+ * `jkt` before it is imported, and imported once per thumbprint.
  */
 export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<CheckedProof> {
   const { proof } = ctx;
   if (proof.length > MAX_PROOF_LENGTH) throw bad("DPoP proof too large");
-  if (!COMPACT_JWS.test(proof)) throw bad("DPoP proof is not a compact JWS");
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(proof);
-  } catch (cause) {
-    throw bad("malformed DPoP proof header", cause);
+  const jws = decodeJws(proof);
+  if (typeof jws === "string" || jws.signature.length === 0) {
+    throw bad("DPoP proof is not a compact JWS");
   }
+  const { header, payload } = jws;
   if (header.typ !== "dpop+jwt") throw bad("DPoP proof typ must be dpop+jwt");
-  if (typeof header.alg !== "string" || !o.algorithms.includes(header.alg)) {
+  const alg = header.alg;
+  if (typeof alg !== "string" || !o.algorithms.includes(alg)) {
     throw bad("DPoP proof algorithm is not accepted");
   }
+  if (header.crit !== undefined || header.b64 !== undefined)
+    throw bad("unsupported DPoP proof header");
   const jwk = header.jwk as JWK | undefined;
   if (
     typeof jwk !== "object" ||
@@ -75,27 +89,29 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
     throw bad("DPoP proof has no jwk header");
   }
   if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw bad("DPoP proof jwk must be a public key");
-
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
-      typ: "dpop+jwt",
-      algorithms: [...o.algorithms],
-    }));
-  } catch (cause) {
-    if (cause instanceof errors.JWSSignatureVerificationFailed) {
-      throw bad("DPoP proof signature is invalid", cause);
-    }
-    throw bad("invalid DPoP proof", cause);
+  if (!keyFitsAlg(jwk, alg)) throw bad("DPoP proof jwk does not fit its algorithm");
+  const t = thumbprint(jwk);
+  const tp = t instanceof Promise ? await t : t;
+  if (tp === undefined) throw bad("DPoP proof jwk is not a usable public key");
+  if (tp !== ctx.jkt) {
+    // Not the bound key: report a bad signature first (RFC 9449 order), never cache this key.
+    if (!(await signed(alg, jwk, jws))) throw bad("DPoP proof signature is invalid");
+    throw new InvalidTokenError("DPoP proof key does not match the token binding", {
+      reason: "dpop_proof",
+    });
   }
-  const { jti, htm, htu, iat, ath, nonce } = payload as Record<string, unknown>;
+  if (!(await signed(alg, jwk, jws, tp))) throw bad("DPoP proof signature is invalid");
+
+  const { jti, htm, htu, iat, ath, nonce } = payload;
   if (typeof jti !== "string" || jti === "" || jti.length > 512)
     throw bad("DPoP proof jti missing");
   if (typeof htm !== "string") throw bad("DPoP proof htm missing");
   if (typeof htu !== "string") throw bad("DPoP proof htu missing");
-  if (typeof iat !== "number" || !Number.isFinite(iat)) throw bad("DPoP proof iat missing");
-  if (ctx.method === undefined || htm !== ctx.method)
+  if (iat === undefined) throw bad("DPoP proof iat missing");
+  if (typeof iat !== "number" || !Number.isFinite(iat)) throw bad("invalid DPoP proof iat");
+  if (ctx.method === undefined || htm !== ctx.method) {
     throw bad("DPoP proof htm does not match the request method");
+  }
   const expected = ctx.url === undefined ? undefined : normalizeHtu(ctx.url);
   const given = normalizeHtu(htu);
   if (expected === undefined || given === undefined || given !== expected) {
@@ -105,8 +121,10 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   if (iat > now + o.iatLeeway) throw bad("DPoP proof iat is in the future");
   if (iat < now - o.iatOffset) throw bad("DPoP proof is too old");
   if (typeof ath !== "string") throw bad("DPoP proof ath missing");
-  if (ath !== sha256b64u(ctx.accessToken))
+  const h = sha256b64u(ctx.accessToken);
+  if (ath !== (h instanceof Promise ? await h : h)) {
     throw bad("DPoP proof ath does not match the access token");
+  }
   if (o.nonce) {
     if (typeof nonce !== "string" || !(await o.nonce.isValid(nonce))) {
       throw new UseDpopNonceError(
@@ -115,13 +133,13 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
       );
     }
   }
-  const thumbprint = await calculateJwkThumbprint(jwk, "sha256");
-  return { thumbprint, jti, htu: given, iat };
+  return { thumbprint: tp, jti, htu: given, iat };
 }
 
 /** Records the proof in the replay store; a replay is a 400 `invalid_dpop_proof`. */
 export async function rememberProof(p: CheckedProof, o: ResolvedDpop): Promise<void> {
-  const key = `dpop:${sha256b64u(`${p.htu} ${p.jti}`)}`;
+  const hashed = sha256b64u(`${p.htu} ${p.jti}`);
+  const key = `dpop:${hashed instanceof Promise ? await hashed : hashed}`;
   const ttl = Math.ceil(o.iatOffset + o.iatLeeway);
   let fresh: boolean;
   try {

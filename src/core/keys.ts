@@ -1,4 +1,4 @@
-import { createLocalJWKSet, type JSONWebKeySet, type JWK } from "jose";
+import type { JSONWebKeySet, JWK } from "jose";
 import { discover } from "./discovery.js";
 import { TemporarilyUnavailableError } from "./errors.js";
 import { fetchJson, KeySourceError } from "./fetch.js";
@@ -6,7 +6,6 @@ import type { ResolvedOptions } from "./options.js";
 
 /** A fetched key set; internal. */
 export interface KeySet {
-  readonly resolve: ReturnType<typeof createLocalJWKSet>;
   readonly keys: readonly JWK[];
   readonly kids: ReadonlySet<string>;
   readonly fetchedAt: number;
@@ -120,7 +119,6 @@ export class KeySource {
     const kids = new Set<string>();
     for (const k of keys) if (typeof k.kid === "string") kids.add(k.kid);
     return {
-      resolve: createLocalJWKSet({ keys }),
       keys,
       kids,
       fetchedAt: Date.now(),

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { base64url } from "jose";
-import { hmac, safeEqual } from "./crypto.js";
+import { hmac, randomBytes, safeEqual } from "./crypto.js";
 
 /**
  * A source of DPoP server nonces (RFC 9449 §8–9). `current()` is sent in `DPoP-Nonce`;
@@ -42,17 +41,17 @@ export function createNonceProvider(options: HmacNonceOptions = {}): NonceProvid
       ? new TextEncoder().encode(options.secret)
       : (options.secret ?? randomBytes(32));
   const rotation = (options.rotation ?? 300) * 1000;
-  const make = (period: number): string => {
+  const make = async (period: number): Promise<string> => {
     const bytes = new Uint8Array(6);
     new DataView(bytes.buffer).setUint32(0, period >>> 0);
     new DataView(bytes.buffer).setUint16(4, Math.floor(period / 2 ** 32));
-    const mac = hmac(secret, bytes).subarray(0, 16);
+    const mac = (await hmac(secret, bytes)).subarray(0, 16);
     const out = new Uint8Array(22);
     out.set(bytes);
     out.set(mac, 6);
     return base64url.encode(out);
   };
-  let cache: { period: number; value: string } | undefined;
+  let cache: { period: number; value: Promise<string> } | undefined;
   const period = () => Math.floor(Date.now() / rotation);
   return {
     current() {
@@ -60,11 +59,14 @@ export function createNonceProvider(options: HmacNonceOptions = {}): NonceProvid
       if (cache?.period !== p) cache = { period: p, value: make(p) };
       return cache.value;
     },
-    isValid(nonce) {
+    async isValid(nonce) {
       if (typeof nonce !== "string" || nonce.length !== 30) return false;
       const p = period();
       const given = new TextEncoder().encode(nonce);
-      return [p, p - 1].some((q) => safeEqual(given, new TextEncoder().encode(make(q))));
+      for (const q of [p, p - 1]) {
+        if (safeEqual(given, new TextEncoder().encode(await make(q)))) return true;
+      }
+      return false;
     },
   };
 }

@@ -77,6 +77,15 @@ const optionsSchema = z.strictObject({
       timeout: z.number().finite().positive().optional(),
       maxResponseBytes: z.number().int().positive().optional(),
       discoveryMaxAge: seconds.optional(),
+      tokens: z
+        .union([
+          z.literal(false),
+          z.strictObject({
+            max: z.number().int().nonnegative().optional(),
+            maxAge: seconds.optional(),
+          }),
+        ])
+        .optional(),
     })
     .optional(),
   fetch: fn.optional(),
@@ -196,6 +205,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     timeout: c.timeout ?? 5,
     maxResponseBytes: c.maxResponseBytes ?? 512 * 1024,
     discoveryMaxAge: c.discoveryMaxAge ?? 3600,
+    tokens:
+      c.tokens === false
+        ? (false as const)
+        : { max: c.tokens?.max ?? 5000, maxAge: c.tokens?.maxAge ?? 600 },
   };
   if (cache.minAge > cache.maxAge) {
     throw new ConfigurationError("cache.minAge", "must not be greater than cache.maxAge");

@@ -2,6 +2,7 @@ import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { output, ZodType } from "zod";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
 import type { ReplayStore } from "./replay.js";
+import type { TokenCacheOptions } from "./token-cache.js";
 
 /**
  * The default shape of verified access-token claims (Auth0 and RFC 9068). Use the
@@ -60,6 +61,13 @@ export interface CacheOptions {
   maxResponseBytes?: number;
   /** How long a discovery document is reused. @default 3600 */
   discoveryMaxAge?: number;
+  /**
+   * The verified-token cache: successful verifications reused while the token is within
+   * `nbf`/`exp` and its key is still in the issuer's JWKS; `false` turns it off.
+   * Scope, permission and DPoP checks still run on every request.
+   * @default { max: 5000, maxAge: 600 }
+   */
+  tokens?: false | TokenCacheOptions;
 }
 
 /** DPoP settings (RFC 9449). */

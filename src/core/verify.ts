@@ -1,17 +1,14 @@
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  type JWTPayload,
-  type JWTVerifyResult,
-  jwtVerify,
-  type ProtectedHeaderParameters,
-} from "jose";
+import type { JWK, JWTPayload, ProtectedHeaderParameters } from "jose";
+import { type ClaimRules, checkClaims } from "./claims.js";
 import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
-import { type KeySet, KeySource } from "./keys.js";
+import { selectKeys } from "./jwk.js";
+import { decodeJws } from "./jws.js";
+import { KeySource } from "./keys.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestView } from "./request.js";
 import { readPermissions, readScopes } from "./scopes.js";
+import { UnusableKeyError, verifySignature } from "./signature.js";
+import { TokenCache } from "./token-cache.js";
 
 /** The outcome of a successful verification; internal. */
 export interface Verified {
@@ -24,21 +21,39 @@ export interface Verified {
   permissions: ReadonlySet<string>;
 }
 
+interface CachedVerification {
+  verified: Verified;
+  kid: string | undefined;
+  generation: number;
+}
+
 const invalid = (description: string, reason: AuthError["reason"], cause?: unknown) =>
   new InvalidTokenError(description, { reason, cause });
 
 const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt"]);
 const STRICT_CLAIMS = ["client_id", "jti", "sub", "iat"];
 
-/** Verifies JWT access tokens against the configured issuers; internal. */
+/**
+ * Verifies JWT access tokens against the configured issuers; internal. Signatures are checked
+ * synchronously with node:crypto where available (keys imported once), else through jose /
+ * WebCrypto; successful verifications are cached per token.
+ */
 export class Verifier {
   private readonly sources = new Map<string, KeySource>();
-  private readonly required: string[];
+  private readonly rules: ClaimRules;
+  private readonly cache: TokenCache<CachedVerification> | undefined;
 
   constructor(private readonly o: ResolvedOptions) {
-    const req = new Set(["exp", ...o.requiredClaims, ...(o.strict ? STRICT_CLAIMS : [])]);
+    const req = new Set([...o.requiredClaims, ...(o.strict ? STRICT_CLAIMS : [])]);
     if (o.maxTokenAge !== undefined) req.add("iat");
-    this.required = [...req];
+    this.rules = {
+      audience: o.audience,
+      clockTolerance: o.clockTolerance,
+      maxTokenAge: o.maxTokenAge,
+      required: [...req],
+    };
+    const t = o.cache.tokens;
+    this.cache = t === false ? undefined : new TokenCache(t.max ?? 5000, t.maxAge ?? 600);
   }
 
   /** The key source of an issuer (created on first use; never for an unlisted issuer). */
@@ -59,11 +74,12 @@ export class Verifier {
   /** Verifies a token; rejects with an {@link AuthError} only. */
   async verify(token: string, view: RequestView | undefined): Promise<Verified> {
     try {
-      return await this.run(token, view);
+      const now = Date.now() / 1000;
+      const hit = this.cache?.get(token, now);
+      if (hit && (await this.stillValid(token, hit.value, view))) return hit.value.verified;
+      return await this.run(token, view, now);
     } catch (error) {
       if (error instanceof AuthError) throw error;
-      const mapped = mapJoseError(error);
-      if (mapped) throw mapped;
       throw new ServerError("internal error while checking the access token", {
         reason: "internal",
         cause: error,
@@ -71,19 +87,41 @@ export class Verifier {
     }
   }
 
-  private async run(token: string, view: RequestView | undefined): Promise<Verified> {
-    const parts = token.split(".");
-    if (parts.length === 5) {
-      throw invalid("encrypted tokens (JWE) are not accepted", "encrypted_token");
+  /** A cached verification holds while its issuer is allowed and its key still published. */
+  private async stillValid(
+    token: string,
+    c: CachedVerification,
+    view: RequestView | undefined,
+  ): Promise<boolean> {
+    const iss = c.verified.issuer;
+    if (this.o.resolver && !(await this.resolveIssuers(view, iss)).includes(iss)) {
+      throw invalid("token issuer is not accepted", "issuer_not_allowed");
     }
-    if (parts.length !== 3) throw invalid("malformed token: not a JWS", "malformed_token");
-    const header = this.checkHeader(token);
-    let payload: JWTPayload;
-    try {
-      payload = decodeJwt(token);
-    } catch (cause) {
-      throw invalid("malformed token payload", "malformed_token", cause);
+    // get() revalidates stale keys in the background; a promise means no usable keys now.
+    const keys = this.sources.get(iss)?.get();
+    if (!keys || keys instanceof Promise) {
+      keys?.catch(() => {});
+      this.cache?.delete(token);
+      return false;
     }
+    if (keys.generation === c.generation) return true;
+    if (c.kid !== undefined && keys.kids.has(c.kid)) {
+      c.generation = keys.generation;
+      return true;
+    }
+    this.cache?.delete(token);
+    return false;
+  }
+
+  private async run(token: string, view: RequestView | undefined, now: number): Promise<Verified> {
+    const jws = decodeJws(token);
+    if (typeof jws === "string") {
+      if (jws === "encrypted")
+        throw invalid("encrypted tokens (JWE) are not accepted", "encrypted_token");
+      throw invalid(jws, "malformed_token");
+    }
+    const header = this.checkHeader(jws.header);
+    const { payload } = jws;
     const iss = payload.iss;
     if (typeof iss !== "string" || iss === "") {
       throw invalid("token has no issuer", "issuer_not_allowed");
@@ -92,23 +130,26 @@ export class Verifier {
     if (!allowed.includes(iss)) throw invalid("token issuer is not accepted", "issuer_not_allowed");
 
     const source = this.source(iss);
-    let result: JWTVerifyResult;
-    try {
-      result = await this.verifyWith(token, await source.get(), iss);
-    } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+    const got = source.get();
+    let keys = got instanceof Promise ? await got : got;
+    const alg = header.alg as string;
+    let candidates = selectKeys(keys.keys, alg, header.kid);
+    if (candidates.length === 0) {
       const fresh = await source.refreshForUnknownKid();
-      if (!fresh) throw invalid("no key of the issuer matches the token", "no_matching_key", error);
-      result = await this.verifyWith(token, fresh, iss);
+      if (fresh) {
+        keys = fresh;
+        candidates = selectKeys(fresh.keys, alg, header.kid);
+      }
+      if (candidates.length === 0) {
+        throw invalid("no key of the issuer matches the token", "no_matching_key");
+      }
     }
-    const { payload: verified } = result;
-    const now = Math.floor(Date.now() / 1000);
-    if (typeof verified.iat === "number" && verified.iat > now + this.o.clockTolerance) {
-      throw invalid("token issued in the future", "token_issued_in_future");
-    }
-    let claims: unknown = verified;
+    await this.checkSignature(alg, candidates, jws.signingInput, jws.signature);
+    checkClaims(payload, this.rules, now);
+
+    let claims: unknown = payload;
     if (this.o.claims) {
-      const parsed = this.o.claims.safeParse(verified);
+      const parsed = this.o.claims.safeParse(payload);
       if (!parsed.success) {
         const paths = parsed.error.issues.slice(0, 3).map((i) => i.path.join(".") || "(root)");
         throw invalid(
@@ -118,24 +159,56 @@ export class Verifier {
       }
       claims = parsed.data;
     }
-    return {
+    const verified: Verified = {
       claims,
-      payload: verified,
+      payload: payload as JWTPayload,
       header,
       issuer: iss,
-      scopes: readScopes(verified),
-      permissions: readPermissions(verified),
+      scopes: readScopes(payload),
+      permissions: readPermissions(payload),
     };
+    if (this.cache) this.remember(token, verified, keys.generation, now);
+    return verified;
   }
 
-  private checkHeader(token: string): ProtectedHeaderParameters {
-    let header: ProtectedHeaderParameters;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch (cause) {
-      throw invalid("malformed token header", "malformed_token", cause);
+  private remember(token: string, verified: Verified, generation: number, now: number): void {
+    const { exp, nbf, iat } = verified.payload;
+    const tol = this.o.clockTolerance;
+    let until = Math.min((exp as number) + tol, now + (this.cache as TokenCache<unknown>).maxAge);
+    if (this.o.maxTokenAge !== undefined && typeof iat === "number") {
+      until = Math.min(until, iat + this.o.maxTokenAge + tol);
     }
-    const { alg, typ, cty, kid } = header;
+    const from = typeof nbf === "number" ? nbf - tol : Number.NEGATIVE_INFINITY;
+    this.cache?.set(token, {
+      value: { verified, kid: verified.header.kid, generation },
+      until,
+      from,
+    });
+  }
+
+  private async checkSignature(
+    alg: string,
+    candidates: JWK[],
+    input: string,
+    signature: Uint8Array,
+  ): Promise<void> {
+    let unusable: unknown;
+    for (const jwk of candidates) {
+      try {
+        const r = verifySignature(alg, jwk, input, signature);
+        if (r instanceof Promise ? await r : r) return;
+      } catch (error) {
+        if (!(error instanceof UnusableKeyError)) throw error;
+        unusable = error;
+      }
+    }
+    if (unusable)
+      throw invalid("token does not fit the issuer's key", "invalid_signature", unusable);
+    throw invalid("signature verification failed", "invalid_signature");
+  }
+
+  private checkHeader(header: Record<string, unknown>): ProtectedHeaderParameters {
+    const { alg, typ, cty, kid, crit, b64 } = header;
     if (typeof alg !== "string" || !this.o.algorithms.includes(alg)) {
       throw invalid("token algorithm is not accepted", "algorithm_not_allowed");
     }
@@ -152,33 +225,11 @@ export class Verifier {
     if (cty !== undefined) {
       throw invalid("nested or content-typed tokens are not accepted", "nested_token");
     }
-    return header;
-  }
-
-  private async verifyWith(token: string, keys: KeySet, issuer: string): Promise<JWTVerifyResult> {
-    const options = {
-      issuer,
-      audience: [...this.o.audience],
-      algorithms: [...this.o.algorithms],
-      clockTolerance: this.o.clockTolerance,
-      maxTokenAge: this.o.maxTokenAge,
-      requiredClaims: this.required,
-    };
-    try {
-      return await jwtVerify(token, keys.resolve, options);
-    } catch (error) {
-      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
-      // No kid and several candidate keys: try each (jose leaves this to the caller).
-      const candidates = error as errors.JWKSMultipleMatchingKeys & AsyncIterable<CryptoKey>;
-      for await (const key of candidates) {
-        try {
-          return await jwtVerify(token, key, options);
-        } catch (inner) {
-          if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner;
-        }
-      }
-      throw new errors.JWSSignatureVerificationFailed();
+    // No JWS extension is understood, so any crit (RFC 7515 §4.1.11) or b64 (RFC 7797) is refused.
+    if (crit !== undefined || b64 !== undefined) {
+      throw invalid("unsupported token header", "unsupported_header");
     }
+    return header as ProtectedHeaderParameters;
   }
 
   private async resolveIssuers(
@@ -200,46 +251,4 @@ export class Verifier {
       });
     }
   }
-}
-
-/** Maps jose's errors (and its key-type `TypeError`s) to {@link AuthError}s. */
-function mapJoseError(error: unknown): AuthError | undefined {
-  if (error instanceof errors.JWTExpired) {
-    // jose reports maxTokenAge as JWTExpired on the "iat" claim.
-    if (error.claim === "iat") return invalid("token is too old", "token_too_old", error);
-    return invalid("token expired", "token_expired", error);
-  }
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    const { claim, reason } = error;
-    if (reason === "missing")
-      return invalid(`missing required claim ${claim}`, "missing_claim", error);
-    if (claim === "aud")
-      return invalid("token audience is not accepted", "audience_mismatch", error);
-    if (claim === "nbf") return invalid("token is not yet valid", "token_not_yet_valid", error);
-    if (claim === "iss")
-      return invalid("token issuer is not accepted", "issuer_not_allowed", error);
-    if (claim === "iat" && reason === "check_failed") {
-      return invalid("token is too old", "token_too_old", error);
-    }
-    return invalid(`invalid ${claim} claim`, "invalid_claims", error);
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return invalid("signature verification failed", "invalid_signature", error);
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed) {
-    return invalid("token algorithm is not accepted", "algorithm_not_allowed", error);
-  }
-  if (error instanceof errors.JWKSNoMatchingKey) {
-    return invalid("no key of the issuer matches the token", "no_matching_key", error);
-  }
-  if (error instanceof errors.JOSENotSupported) {
-    return invalid("unsupported token header", "unsupported_header", error);
-  }
-  if (error instanceof errors.JOSEError)
-    return invalid("malformed token", "malformed_token", error);
-  // jose throws plain TypeErrors when a key does not fit the algorithm.
-  if (error instanceof TypeError) {
-    return invalid("token does not fit the issuer's key", "invalid_signature", error);
-  }
-  return undefined;
 }

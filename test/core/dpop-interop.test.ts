@@ -32,8 +32,8 @@ describe("known answers", () => {
     );
   });
 
-  it("RFC 9449 §7.1 ath", () => {
-    expect(sha256b64u("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")).toBe(
+  it("RFC 9449 §7.1 ath", async () => {
+    expect(await sha256b64u("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")).toBe(
       "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo",
     );
   });

@@ -216,7 +216,7 @@ const dpopDefects: Row[] = [
     async () => ({ proof: await proof({ claims: { iat: String(now()) } }) }),
     400,
     P400,
-    "invalid DPoP proof",
+    "invalid DPoP proof iat",
   ],
   [
     "ath missing",

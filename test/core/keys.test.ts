@@ -109,6 +109,7 @@ describe("discovery and key cache", () => {
     issuer.fail("500", { endpoints: ["jwks"] });
     await sleep(80);
     for (let i = 0; i < 5; i++) await expect(auth.verify(token)).resolves.toBeTruthy();
+    await sleep(50); // let the background revalidation reach the issuer
     const failing = issuer.hits.jwks;
     expect(failing).toBeGreaterThanOrEqual(2);
     expect(failing).toBeLessThanOrEqual(3);

@@ -1,0 +1,79 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AuthOptions, createAuth } from "../../src/index.js";
+import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
+
+let issuer: TestIssuer;
+beforeAll(async () => {
+  issuer = await createTestIssuer({ cacheControl: "max-age=0" });
+});
+afterAll(() => issuer.close());
+
+const make = (cache: AuthOptions["cache"] = {}) =>
+  createAuth({ issuer: issuer.url, audience: issuer.audience, cache });
+
+describe("verified-token cache", () => {
+  it("a cached token is still checked for scopes on every request", async () => {
+    const auth = make();
+    const token = await issuer.sign({ scope: "read" });
+    const ctx = () =>
+      auth.createAuthContext({ headers: { authorization: `Bearer ${token}` } }).auth;
+    await ctx().require();
+    await expect(ctx().requireScopes("read")).resolves.toBeTruthy();
+    await expect(ctx().requireScopes("write")).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("an entry dies at exp (with clockTolerance)", async () => {
+    const auth = make();
+    const token = await issuer.sign({}, { expiresIn: 1 });
+    await auth.verify(token);
+    await expect(auth.verify(token)).resolves.toBeTruthy();
+    await sleep(1100);
+    // Still within the 5 s tolerance: served from cache or verified again, it passes.
+    await expect(auth.verify(token)).resolves.toBeTruthy();
+    const strict = createAuth({ issuer: issuer.url, audience: issuer.audience, clockTolerance: 0 });
+    const short = await issuer.sign({}, { expiresIn: 1 });
+    await strict.verify(short);
+    await sleep(1100);
+    await expect(strict.verify(short)).rejects.toMatchObject({
+      status: 401,
+      reason: "token_expired",
+    });
+  });
+
+  it("an entry is not used before nbf", async () => {
+    const auth = createAuth({ issuer: issuer.url, audience: issuer.audience, clockTolerance: 0 });
+    const token = await issuer.sign({}, { notBefore: 2 });
+    await expect(auth.verify(token)).rejects.toMatchObject({ reason: "token_not_yet_valid" });
+  });
+
+  it("an entry dies when its key leaves the issuer's JWKS", async () => {
+    const auth = make({ minAge: 0, maxAge: 0.05, retryAfter: 0.01 });
+    const token = await issuer.sign();
+    await auth.verify(token);
+    await issuer.rotateKeys();
+    await sleep(80);
+    await auth.verify(token).catch(() => {}); // stale keys: background revalidation starts
+    await sleep(100);
+    await expect(auth.verify(token)).rejects.toMatchObject({ status: 401 });
+    await expect(auth.verify(await issuer.sign())).resolves.toBeTruthy();
+  });
+
+  it("cache.tokens: false turns it off; maxAge bounds reuse", async () => {
+    const off = make({ tokens: false });
+    const token = await issuer.sign();
+    await off.verify(token);
+    await issuer.rotateKeys({ keepPrevious: true });
+    await expect(off.verify(token)).resolves.toBeTruthy();
+    const bounded = make({ tokens: { max: 1, maxAge: 0 } });
+    await bounded.verify(token);
+    await expect(bounded.verify(token)).resolves.toBeTruthy();
+  });
+
+  it("only successes are cached", async () => {
+    const auth = make();
+    const bad = await issuer.sign({ aud: "other" });
+    await expect(auth.verify(bad)).rejects.toMatchObject({ reason: "audience_mismatch" });
+    await expect(auth.verify(bad)).rejects.toMatchObject({ reason: "audience_mismatch" });
+  });
+});
