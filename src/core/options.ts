@@ -2,10 +2,10 @@ import type { JSONWebKeySet } from "jose";
 import { type ZodType, z } from "zod";
 import type { ResolvedDpop } from "./dpop.js";
 import { ConfigurationError } from "./errors.js";
+import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { AuthOptions, IssuerResolver, IssuerResolverInput } from "./types.js";
-import { isLoopbackHost } from "./url.js";
 
 /** Every asymmetric JWS algorithm jose verifies. */
 export const ASYMMETRIC_ALGORITHMS: readonly string[] = [
@@ -233,68 +233,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     trustProxy: o.trustProxy as AuthOptions["trustProxy"],
     publicUrl: o.publicUrl,
   };
-}
-
-const HOST =
-  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-/** `tenant.us.auth0.com` → `https://tenant.us.auth0.com/`; throws on anything but a bare host. */
-export function domainToIssuer(value: string, option: string): string {
-  const v = value.trim().toLowerCase();
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(v);
-  if (scheme) {
-    throw new ConfigurationError(
-      option,
-      `must be a bare host, not ${scheme[1]}://…; use "${v.slice(scheme[0].length).replace(/\/.*$/, "")}"`,
-    );
-  }
-  if (v.includes("@"))
-    throw new ConfigurationError(option, "must be a bare host, without user info (@)");
-  if (/[/?#]/.test(v)) {
-    throw new ConfigurationError(
-      option,
-      `must be a bare host without a path; use "${v.replace(/[/?#].*$/, "")}"`,
-    );
-  }
-  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(v);
-  const port = m?.[2] === undefined ? undefined : Number(m[2]);
-  if (!m || !HOST.test(m[1] ?? "") || (port !== undefined && (port < 1 || port > 65535))) {
-    throw new ConfigurationError(
-      option,
-      `"${v}" is not a valid host name (e.g. "tenant.us.auth0.com")`,
-    );
-  }
-  return `https://${v}/`;
-}
-
-/** Checks an issuer URL (kept exactly as given, since `iss` is compared exactly). */
-export function checkIssuerUrl(value: string, option: string): string {
-  checkHttpUrl(value, option);
-  const url = new URL(value);
-  if (url.search || url.hash) {
-    throw new ConfigurationError(option, "an issuer URL has no query or fragment");
-  }
-  return value;
-}
-
-function checkHttpUrl(value: string, option: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigurationError(option, `"${value}" is not an absolute URL`);
-  }
-  if (url.username || url.password) {
-    throw new ConfigurationError(option, "must not contain user info");
-  }
-  if (url.protocol === "https:") return;
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return;
-  throw new ConfigurationError(
-    option,
-    url.protocol === "http:"
-      ? "must use https: (http: is accepted only for loopback hosts such as 127.0.0.1)"
-      : "must be an https: URL",
-  );
 }
 
 function resolveDpop(d: NonNullable<AuthOptions["dpop"]> = {}): ResolvedDpop {
