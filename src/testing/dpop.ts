@@ -8,22 +8,8 @@ import {
   jwtVerify,
 } from "jose";
 import { nowSeconds, randomId, signCompact, withoutUndefined } from "./jws.js";
-import type { DpopAlg, DpopKeyPair, DpopProofOptions, TestAlg } from "./types.js";
-
-/** JWS algorithms accepted for DPoP proofs at the token endpoint (and advertised). */
-export const DPOP_ALGORITHMS: readonly TestAlg[] = [
-  "ES256",
-  "ES384",
-  "ES512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "EdDSA",
-  "Ed25519",
-];
+import { SIGNING_ALGORITHMS } from "./keys.js";
+import type { DpopAlg, DpopKeyPair, DpopProofOptions } from "./types.js";
 
 /** Generates a DPoP key pair and its RFC 7638 thumbprint. */
 export async function createDpopKey(alg: DpopAlg = "ES256"): Promise<DpopKeyPair> {
@@ -86,7 +72,7 @@ export async function verifyTokenEndpointProof(
   try {
     verified = await jwtVerify(proof, EmbeddedJWK, {
       typ: "dpop+jwt",
-      algorithms: [...DPOP_ALGORITHMS],
+      algorithms: [...SIGNING_ALGORITHMS],
       maxTokenAge: 300,
       clockTolerance: 60,
     });

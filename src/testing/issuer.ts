@@ -1,6 +1,6 @@
 import { createDpopKey, createDpopProof } from "./dpop.js";
 import { nowSeconds, randomId, signCompact, withoutUndefined } from "./jws.js";
-import { KeyStore } from "./keys.js";
+import { KeyStore, SIGNING_ALGORITHMS } from "./keys.js";
 import { type ActiveFailure, HOST, IssuerServer, type MutableHits } from "./server.js";
 import type { TestIssuer } from "./test-issuer.js";
 import type { ClientGrant } from "./token.js";
@@ -11,19 +11,7 @@ const DEFAULT_CACHE_CONTROL = "public, max-age=600";
 const DEFAULT_SUBJECT = "auth0|test-user";
 const DEFAULT_SLOW_DELAY_MS = 10_000;
 
-const ALGORITHMS: ReadonlySet<string> = new Set<TestAlg>([
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-]);
+const ALGORITHMS: ReadonlySet<string> = new Set(SIGNING_ALGORITHMS);
 
 const FAILURES: ReadonlySet<string> = new Set<TestFailure>([
   "down",

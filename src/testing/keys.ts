@@ -68,3 +68,18 @@ export class KeyStore {
     return { keys: keys.map((key) => ({ ...key.publicJwk })) };
   }
 }
+
+/** Every JWS algorithm the test issuer signs with (and accepts for DPoP proofs). */
+export const SIGNING_ALGORITHMS: readonly TestAlg[] = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+];

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { JWK } from "jose";
-import { DPOP_ALGORITHMS } from "./dpop.js";
 import { CORS_HEADERS, sendJson } from "./http.js";
+import { SIGNING_ALGORITHMS } from "./keys.js";
 import { handleTokenRequest, type TokenEndpointContext } from "./token.js";
-import type { FailableEndpoint, TestAlg, TestFailure } from "./types.js";
+import type { FailableEndpoint, TestFailure } from "./types.js";
 
 /** The host the issuer listens on. */
 export const HOST = "127.0.0.1";
@@ -17,20 +17,6 @@ export const WRONG_ISSUER = "https://wrong-issuer.example.test/";
 
 /** Size of the padding member of `"oversize"` bodies (over 2 MiB in all). */
 const OVERSIZE_PADDING = 2 * 1024 * 1024 + 1024;
-
-const SIGNING_ALGORITHMS: readonly TestAlg[] = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-];
 
 /** The failure currently applied by `fail()`. */
 export interface ActiveFailure {
@@ -73,7 +59,7 @@ function discoveryDocument(context: ServerContext, issuer: string): Record<strin
     grant_types_supported: ["client_credentials"],
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic", "none"],
     id_token_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
-    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    dpop_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
   };
 }
 
