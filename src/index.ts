@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 export { type Auth, type AuthStats, createAuth, type VerifyOptions } from "./core/auth.js";
-export type { AuthState, ScopeArgs } from "./core/context.js";
+export type { AuthResultEvent, AuthState, ScopeArgs } from "./core/context.js";
 export {
   type AnyAuthError,
   AuthError,

@@ -91,6 +91,7 @@ export function createAuth<const Schema extends ZodType | undefined = undefined>
 
   const engine: ContextEngine = {
     challenge,
+    report: o.onAuthResult,
     check(extraction: Extraction, view: RequestView | undefined): Promise<Checked> {
       if (!extraction.ok) return Promise.reject(extraction.error);
       verifications++;

@@ -44,6 +44,18 @@ export function checkClaims(
   }
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : undefined;
   if (!audiences?.some((a) => typeof a === "string" && rules.audience.includes(a))) {
-    throw invalid("token audience is not accepted", "audience_mismatch");
+    // An ID token carries the client id as aud and OIDC-only claims: say so, it is the most
+    // common mix-up. The expected audience is configuration, not a secret.
+    if (
+      payload.nonce !== undefined ||
+      payload.at_hash !== undefined ||
+      payload.auth_time !== undefined
+    ) {
+      throw invalid("this looks like an ID token; send the access token instead", "id_token");
+    }
+    throw invalid(
+      `token audience is not accepted; expected ${rules.audience.join(" or ")}`,
+      "audience_mismatch",
+    );
   }
 }

@@ -47,10 +47,25 @@ export interface AuthState<Claims = unknown> {
   fail(error: AuthError): never;
 }
 
+/**
+ * One outcome of a check, for metrics and logs (`onAuthResult`). Never carries the token or
+ * claims beyond the issuer and subject.
+ */
+export type AuthResultEvent =
+  | { ok: true; scheme: "Bearer" | "DPoP"; issuer: string; subject: string | undefined }
+  | {
+      ok: false;
+      scheme: "Bearer" | "DPoP" | null;
+      status: number;
+      code: AuthError["code"];
+      reason: AuthError["reason"];
+    };
+
 /** What an {@link AuthStateImpl} needs from its `Auth`; internal. */
 export interface ContextEngine {
   challenge: ChallengeOptions;
   check(extraction: Extraction, view: RequestView | undefined): Promise<Checked>;
+  report: ((event: AuthResultEvent) => void) | undefined;
 }
 
 /** Implementation of {@link AuthState}; internal. */
@@ -58,6 +73,7 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   readonly token: string | null;
   readonly scheme: "Bearer" | "DPoP" | null;
   private result: Promise<Checked> | undefined;
+  private reported: AuthError | undefined;
 
   constructor(
     private readonly engine: ContextEngine,
@@ -77,9 +93,19 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
           if (sink && checked.responseHeaders) {
             for (const [name, value] of Object.entries(checked.responseHeaders)) sink(name, value);
           }
+          if (this.engine.report) {
+            const sub = checked.payload.sub;
+            this.emit({
+              ok: true,
+              scheme: this.scheme ?? "Bearer",
+              issuer: checked.issuer,
+              subject: typeof sub === "string" ? sub : undefined,
+            });
+          }
           return checked;
         },
         (error: AuthError) => {
+          this.reportFailure(error);
           throw error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
         },
       );
@@ -138,10 +164,26 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   }
 
   fail(error: AuthError): never {
+    this.reportFailure(error);
     const e = error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
     const sink = this.view?.setHeader;
     if (sink) for (const [name, value] of Object.entries(e.headers)) sink(name, value);
     throw e;
+  }
+
+  private reportFailure(error: AuthError): void {
+    if (!this.engine.report || this.reported === error) return;
+    this.reported = error;
+    const { status, code, reason } = error;
+    this.emit({ ok: false, scheme: this.scheme, status, code, reason });
+  }
+
+  private emit(event: AuthResultEvent): void {
+    try {
+      this.engine.report?.(event);
+    } catch {
+      // A failing metrics hook must never change the outcome of a request.
+    }
   }
 
   private async test(predicate: (v: Checked) => boolean): Promise<boolean> {
@@ -153,9 +195,13 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
     wanted: string[],
     kind: "scope" | "any" | "permission",
   ): Promise<Claims> {
-    const claims = await this.require();
-    const v = await this.verified();
-    if (predicate(v)) return claims;
+    let v: Checked;
+    try {
+      v = await this.verified();
+    } catch (error) {
+      this.fail(error as AuthError);
+    }
+    if (predicate(v)) return v.claims as Claims;
     const description =
       kind === "permission"
         ? `missing required permissions: ${wanted.join(" ")}`

@@ -42,6 +42,8 @@ export type AuthErrorReason =
   | "token_too_old"
   | "invalid_claims"
   | "audience_mismatch"
+  | "id_token"
+  | "opaque_token"
   | "missing_claim"
   | "claims_schema"
   | "unsupported_header"

@@ -39,6 +39,7 @@ export function decodeJws(token: string): DecodedJws | string {
   const first = token.indexOf(".");
   const second = token.indexOf(".", first + 1);
   if (first === -1 || second === -1 || token.indexOf(".", second + 1) !== -1) {
+    if (first === -1) return "opaque";
     return token.split(".").length === 5 ? "encrypted" : "malformed token: not a JWS";
   }
   const h = token.slice(0, first);

@@ -42,6 +42,7 @@ export interface ResolvedOptions {
   dpop: ResolvedDpop;
   trustProxy: AuthOptions["trustProxy"];
   publicUrl: string | undefined;
+  onAuthResult: AuthOptions["onAuthResult"];
 }
 
 const seconds = z.number().finite().nonnegative();
@@ -122,6 +123,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), fn]).optional(),
   publicUrl: z.string().min(1).optional(),
+  onAuthResult: fn.optional(),
 });
 
 const FIXES: Record<string, string> = {
@@ -232,6 +234,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     dpop: resolveDpop(o.dpop),
     trustProxy: o.trustProxy as AuthOptions["trustProxy"],
     publicUrl: o.publicUrl,
+    onAuthResult: o.onAuthResult as AuthOptions["onAuthResult"],
   };
 }
 

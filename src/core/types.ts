@@ -1,5 +1,6 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { output, ZodType } from "zod";
+import type { AuthResultEvent } from "./context.js";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
 import type { ReplayStore } from "./replay.js";
 import type { TokenCacheOptions } from "./token-cache.js";
@@ -133,6 +134,11 @@ export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
   trustProxy?: boolean | number | ((remoteAddress: string) => boolean);
   /** The public origin (and optional path prefix) of this API, for DPoP `htu`. */
   publicUrl?: string;
+  /**
+   * Called once per check outcome (a verification, a 403), for metrics and logs. It is never
+   * given the token; errors it throws are ignored.
+   */
+  onAuthResult?: (event: AuthResultEvent) => void;
 }
 
 /** The claims type of an `Auth` created with the given schema. */

@@ -116,8 +116,20 @@ export class Verifier {
   private async run(token: string, view: RequestView | undefined, now: number): Promise<Verified> {
     const jws = decodeJws(token);
     if (typeof jws === "string") {
-      if (jws === "encrypted")
-        throw invalid("encrypted tokens (JWE) are not accepted", "encrypted_token");
+      // Auth0 issues opaque or encrypted access tokens when the token request names no
+      // audience: point at the fix.
+      if (jws === "encrypted") {
+        throw invalid(
+          "encrypted tokens (JWE) are not accepted; request the access token with your API's audience",
+          "encrypted_token",
+        );
+      }
+      if (jws === "opaque") {
+        throw invalid(
+          "opaque access tokens are not accepted; request a JWT access token with your API's audience",
+          "opaque_token",
+        );
+      }
       throw invalid(jws, "malformed_token");
     }
     const header = this.checkHeader(jws.header);

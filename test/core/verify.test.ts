@@ -211,6 +211,46 @@ describe("claim checks", () => {
   });
 });
 
+describe("diagnostics for common mistakes", () => {
+  it("an opaque token names the fix (request a JWT with your audience)", async () => {
+    const e = await rejection(authFor().verify("kHx2e9ZqQ4opaqueAuth0Token"));
+    expect(e).toMatchObject({ reason: "opaque_token" });
+    expect(e.description).toMatch(
+      /opaque access tokens are not accepted; request a JWT access token/,
+    );
+  });
+
+  it("an Auth0 encrypted (JWE, alg dir) token names the fix", async () => {
+    const e = await rejection(
+      authFor().verify("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..iv.ciphertext.tag"),
+    );
+    expect(e).toMatchObject({ reason: "encrypted_token" });
+    expect(e.description).toMatch(/request the access token with your API's audience/);
+  });
+
+  it("an ID token is recognised", async () => {
+    const token = await issuer.sign({
+      aud: "client-id-123",
+      nonce: "n-0S6_WzA2Mj",
+      auth_time: now(),
+    });
+    const e = await rejection(authFor().verify(token));
+    expect(e).toMatchObject({
+      reason: "id_token",
+      description: "this looks like an ID token; send the access token instead",
+    });
+  });
+
+  it("an audience mismatch names what was expected, never the token's value", async () => {
+    const e = await rejection(
+      authFor({ audience: ["urn:a", "urn:b"] }).verify(
+        await issuer.sign({ aud: "urn:secret-other" }),
+      ),
+    );
+    expect(e.description).toBe("token audience is not accepted; expected urn:a or urn:b");
+  });
+});
+
 describe("claims schema (zod)", () => {
   const schema = z.looseObject({
     sub: z.string(),
