@@ -45,6 +45,11 @@ export type {
   RequestLike,
   ResponseSinkLike,
 } from "./core/request.js";
+export type {
+  ProtectedResourceMetadata,
+  ResourceMetadata,
+  ResourceMetadataOptions,
+} from "./core/resource-metadata.js";
 export { MAX_TOKEN_LENGTH } from "./core/token.js";
 export type {
   AccessTokenClaims,

@@ -4,6 +4,7 @@ import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js"
 import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
 import { resolveOptions } from "./options.js";
 import { type AuthContextInput, type RequestView, readRequest } from "./request.js";
+import { buildResourceMetadata, type ResourceMetadata } from "./resource-metadata.js";
 import { type Extraction, extractCredentials, parseAuthorization } from "./token.js";
 import type { AuthOptions, ClaimsOf, HeaderLookup } from "./types.js";
 import { Verifier } from "./verify.js";
@@ -56,6 +57,8 @@ export interface Auth<Claims> {
   warmup(): Promise<void>;
   /** Live counters. */
   readonly stats: AuthStats;
+  /** RFC 9728 metadata of this API, when the `resourceMetadata` option is set. */
+  readonly resourceMetadata: ResourceMetadata | undefined;
 }
 
 /**
@@ -83,10 +86,20 @@ export function createAuth<const Schema extends ZodType | undefined = undefined>
   const o = resolveOptions(options);
   const verifier = new Verifier(o);
   let verifications = 0;
+  const dpopAlgorithms = o.dpop.mode === "disabled" ? null : o.dpop.algorithms;
+  const resourceMetadata = o.resourceMetadata
+    ? buildResourceMetadata(o.resourceMetadata, {
+        audience: o.audience,
+        issuers: o.issuers,
+        dpopAlgorithms,
+        dpopRequired: o.dpop.mode === "required",
+      })
+    : undefined;
   const challenge: ChallengeOptions = {
     realm: o.realm,
-    dpopAlgorithms: o.dpop.mode === "disabled" ? null : o.dpop.algorithms,
+    dpopAlgorithms,
     dpopOnly: o.dpop.mode === "required",
+    resourceMetadata: resourceMetadata?.url,
   };
 
   const engine: ContextEngine = {
@@ -106,6 +119,7 @@ export function createAuth<const Schema extends ZodType | undefined = undefined>
 
   return {
     createAuthContext,
+    resourceMetadata,
     async verify(token: string, opts: VerifyOptions = {}): Promise<Claims> {
       const scheme = opts.scheme ?? (opts.dpop ? "DPoP" : "Bearer");
       const extraction: Extraction =

@@ -5,6 +5,7 @@ import { ConfigurationError } from "./errors.js";
 import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
+import type { ResourceMetadataOptions } from "./resource-metadata.js";
 import type { AuthOptions, IssuerResolver, IssuerResolverInput } from "./types.js";
 
 /** Every asymmetric JWS algorithm jose verifies. */
@@ -43,6 +44,7 @@ export interface ResolvedOptions {
   trustProxy: AuthOptions["trustProxy"];
   publicUrl: string | undefined;
   onAuthResult: AuthOptions["onAuthResult"];
+  resourceMetadata: ResourceMetadataOptions | undefined;
 }
 
 const seconds = z.number().finite().nonnegative();
@@ -124,6 +126,18 @@ const optionsSchema = z.strictObject({
   trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), fn]).optional(),
   publicUrl: z.string().min(1).optional(),
   onAuthResult: fn.optional(),
+  resourceMetadata: z
+    .union([
+      z.literal(true),
+      z.strictObject({
+        resource: z.string().min(1).optional(),
+        url: z.string().min(1).optional(),
+        scopesSupported: z.array(z.string().min(1)).optional(),
+        resourceName: z.string().min(1).optional(),
+        resourceDocumentation: z.string().min(1).optional(),
+      }),
+    ])
+    .optional(),
 });
 
 const FIXES: Record<string, string> = {
@@ -235,6 +249,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     trustProxy: o.trustProxy as AuthOptions["trustProxy"],
     publicUrl: o.publicUrl,
     onAuthResult: o.onAuthResult as AuthOptions["onAuthResult"],
+    resourceMetadata: o.resourceMetadata === true ? {} : o.resourceMetadata,
   };
 }
 

@@ -3,6 +3,7 @@ import type { output, ZodType } from "zod";
 import type { AuthResultEvent } from "./context.js";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
 import type { ReplayStore } from "./replay.js";
+import type { ResourceMetadataOptions } from "./resource-metadata.js";
 import type { TokenCacheOptions } from "./token-cache.js";
 
 /**
@@ -139,6 +140,11 @@ export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
    * given the token; errors it throws are ignored.
    */
   onAuthResult?: (event: AuthResultEvent) => void;
+  /**
+   * RFC 9728 Protected Resource Metadata: builds `auth.resourceMetadata` and adds
+   * `resource_metadata="…"` to every `WWW-Authenticate` challenge. `true` uses the defaults.
+   */
+  resourceMetadata?: true | ResourceMetadataOptions;
 }
 
 /** The claims type of an `Auth` created with the given schema. */
