@@ -1,10 +1,11 @@
 /**
  * Shared set-up of the examples: protect with a real Auth0 tenant when AUTH0_DOMAIN and
- * AUTH0_AUDIENCE are set (in the environment or a `.env` file), otherwise start the embedded
+ * AUTH0_AUDIENCE are set (in the environment or a `.env` file); with a running
+ * `scopegate dev` issuer when SCOPEGATE_ISSUER is set; otherwise start the embedded
  * `scopegate/testing` issuer so everything runs on a machine with no tenant.
  */
 import { existsSync } from "node:fs";
-import { type Auth, type AccessTokenClaims, createAuth } from "scopegate";
+import { type AccessTokenClaims, type Auth, createAuth } from "scopegate";
 import { createTestIssuer, type TestIssuer } from "scopegate/testing";
 
 /** What an example server needs: the verifier, and a token minter when running locally. */
@@ -23,7 +24,23 @@ export async function setupExampleAuth(): Promise<ExampleAuth> {
   const domain = process.env.AUTH0_DOMAIN;
   const audience = process.env.AUTH0_AUDIENCE;
   if (domain && audience) {
-    return { auth: createAuth({ domain, audience }), issuer: undefined, mint: undefined, close: async () => {} };
+    return {
+      auth: createAuth({ domain, audience }),
+      issuer: undefined,
+      mint: undefined,
+      close: async () => {},
+    };
+  }
+  // A running `scopegate dev` issuer (tokens come from `scopegate token`).
+  const local = process.env.SCOPEGATE_ISSUER;
+  if (local) {
+    const aud = process.env.SCOPEGATE_AUDIENCE ?? audience ?? "https://api.scopegate.example";
+    return {
+      auth: createAuth({ issuer: local, audience: aud }),
+      issuer: undefined,
+      mint: undefined,
+      close: async () => {},
+    };
   }
   const issuer = await createTestIssuer({ audience: audience ?? "https://api.scopegate.example" });
   const auth = createAuth({ issuer: issuer.url, audience: issuer.audience });
