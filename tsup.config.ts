@@ -15,5 +15,7 @@ export default defineConfig({
   target: "node20",
   splitting: false,
   treeshake: true,
-  external: ["@trpc/server", "graphql", "graphql-yoga", "ioredis", "redis"],
+  // Adapters import the core by its public name: keep it external so every subpath shares one
+  // core at run time (one set of caches, and `instanceof AuthError` holds across subpaths).
+  external: ["scopegate", "@trpc/server", "graphql", "graphql-yoga", "ioredis", "redis"],
 });

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -5,6 +6,9 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Examples and tests import the package by its public name, resolved to the sources.
 const alias = [
+  // One graphql module for everyone: without it Vite loads graphql's ESM build for our sources
+  // while graphql-yoga (loaded by Node) gets the CJS build, and graphql-js refuses two realms.
+  { find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") },
   { find: /^scopegate$/, replacement: here("./src/index.ts") },
   { find: /^scopegate\/(trpc|graphql|testing|redis)$/, replacement: here("./src/$1/index.ts") },
 ];

@@ -1,0 +1,114 @@
+import { type ConstDirectiveNode, type ConstValueNode, Kind } from "graphql";
+import { ConfigurationError } from "scopegate";
+import { AUTHENTICATED, both, type Requirement, type ScopeClause } from "./requirements.js";
+import { FEDERATION_AUTHENTICATED, FEDERATION_REQUIRES_SCOPES } from "./sdl.js";
+
+/** Which directives are read; internal. */
+export interface DirectiveNames {
+  /** Name of scopegate's directive (default `auth`). */
+  readonly auth: string;
+  /** Whether Federation's `@authenticated` / `@requiresScopes` are read. */
+  readonly federation: boolean;
+}
+
+/** An AST node that may carry directives (type, field, extension). */
+interface Directed {
+  readonly directives?: readonly ConstDirectiveNode[] | undefined;
+}
+
+/**
+ * Reads the requirement expressed by the directives of some AST nodes (a definition and its
+ * extensions). `coordinate` (e.g. `Query.report`) names the place in schema errors.
+ */
+export function readRequirement(
+  nodes: readonly (Directed | null | undefined)[],
+  coordinate: string,
+  names: DirectiveNames,
+): Requirement | null {
+  let out: Requirement | null = null;
+  for (const node of nodes) {
+    for (const directive of node?.directives ?? []) {
+      out = both(out, fromDirective(directive, coordinate, names));
+    }
+  }
+  return out;
+}
+
+function fromDirective(
+  directive: ConstDirectiveNode,
+  coordinate: string,
+  names: DirectiveNames,
+): Requirement | null {
+  const name = directive.name.value;
+  const where = `${coordinate} @${name}`;
+  if (name === names.auth) {
+    let out: Requirement = AUTHENTICATED;
+    const scopes = stringList(arg(directive, "scopes"), `${where}(scopes:)`);
+    if (scopes && scopes.length > 0)
+      out = both(out, { scopes: [[scopes]], permissions: [] }) ?? out;
+    const anyOf = clause(arg(directive, "anyOf"), `${where}(anyOf:)`);
+    if (anyOf) out = both(out, { scopes: [anyOf], permissions: [] }) ?? out;
+    const permissions = stringList(arg(directive, "permissions"), `${where}(permissions:)`);
+    if (permissions && permissions.length > 0) {
+      out = both(out, { scopes: [], permissions: [...new Set(permissions)] }) ?? out;
+    }
+    return out;
+  }
+  if (!names.federation) return null;
+  if (FEDERATION_AUTHENTICATED.has(name)) return AUTHENTICATED;
+  if (FEDERATION_REQUIRES_SCOPES.has(name)) {
+    const scopes = clause(arg(directive, "scopes"), `${where}(scopes:)`);
+    if (!scopes) throw schemaError(where, 'needs a scopes argument, e.g. scopes: [["read:x"]]');
+    return { scopes: [scopes], permissions: [] };
+  }
+  return null;
+}
+
+function arg(directive: ConstDirectiveNode, name: string): ConstValueNode | undefined {
+  return directive.arguments?.find((a) => a.name.value === name)?.value;
+}
+
+function schemaError(where: string, fix: string): ConfigurationError {
+  return new ConfigurationError("schema", `${where} ${fix}`);
+}
+
+/** `[String!]` by GraphQL input coercion: a list of strings, or one string. */
+function stringList(value: ConstValueNode | undefined, where: string): string[] | undefined {
+  if (!value || value.kind === Kind.NULL) return undefined;
+  const items = value.kind === Kind.LIST ? value.values : [value];
+  return items.map((item) => scopeName(item, where));
+}
+
+function scopeName(item: ConstValueNode, where: string): string {
+  if (item.kind !== Kind.STRING) throw schemaError(where, "takes strings only");
+  const s = item.value;
+  if (s === "" || /\s/.test(s)) {
+    throw schemaError(
+      where,
+      `has an invalid name ${JSON.stringify(s)}: one non-empty name without spaces per item`,
+    );
+  }
+  return s;
+}
+
+/** `[[String!]!]` by GraphQL input coercion; an empty list or an empty group is an error. */
+function clause(value: ConstValueNode | undefined, where: string): ScopeClause | undefined {
+  if (!value || value.kind === Kind.NULL) return undefined;
+  const groups = value.kind === Kind.LIST ? value.values : [value];
+  if (groups.length === 0) {
+    throw schemaError(
+      where,
+      "is empty: it would deny every token; list at least one group of scopes, or use @auth alone for any valid token",
+    );
+  }
+  return groups.map((group) => {
+    const scopes = stringList(group, where) ?? [];
+    if (scopes.length === 0) {
+      throw schemaError(
+        where,
+        "has an empty group: it would allow any valid token; remove it, or use @auth alone for that",
+      );
+    }
+    return [...new Set(scopes)];
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * `scopegate/graphql`: the `@auth` directive, its schema transform and the graphql-yoga
+ * plugin.
+ *
+ * @example
+ * ```ts
+ * import { createSchema, createYoga } from "graphql-yoga";
+ * import { createAuth } from "scopegate";
+ * import { authDirective, authDirectiveTypeDefs, useAuth } from "scopegate/graphql";
+ *
+ * const auth = createAuth({ domain: "tenant.us.auth0.com", audience: "https://api.example.com" });
+ * const schema = authDirective(
+ *   createSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }),
+ * );
+ * const yoga = createYoga({ schema, plugins: [useAuth(auth)] });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  type AuthErrorExtensions,
+  type GraphQLAuthErrorCode,
+  isAuthError,
+  type ToGraphQLErrorOptions,
+  toGraphQLError,
+} from "./errors.js";
+export { type AuthMode, type AuthPluginContext, type UseAuthOptions, useAuth } from "./plugin.js";
+export { authDirectiveTypeDefs } from "./sdl.js";
+export { type AuthDirectiveOptions, authDirective } from "./transform.js";

@@ -1,0 +1,64 @@
+/**
+ * What a field needs: the AND of clauses read from `@auth` / Federation directives on the
+ * field, its parent type (and the interfaces it implements) and its return type.
+ */
+
+/** Alternatives: the clause holds when the token has every scope of one group. */
+export type ScopeClause = readonly (readonly string[])[];
+
+/**
+ * The requirement of one field. Every requirement implies a valid token; `null` is used
+ * for "public" everywhere.
+ */
+export interface Requirement {
+  /** Each clause must hold. */
+  readonly scopes: readonly ScopeClause[];
+  /** Auth0 RBAC permissions, all of them. */
+  readonly permissions: readonly string[];
+}
+
+/** `@auth` with no arguments, `@authenticated`: any valid token. */
+export const AUTHENTICATED: Requirement = Object.freeze({ scopes: [], permissions: [] });
+
+const clauseKey = (clause: ScopeClause): string => clause.map((g) => g.join(" ")).join("|");
+
+/** AND of two requirements (either may be `null` for "public"). */
+export function both(a: Requirement | null, b: Requirement | null): Requirement | null {
+  if (!a) return b;
+  if (!b || a === b) return a;
+  const keys = new Set(a.scopes.map(clauseKey));
+  const scopes = [...a.scopes];
+  for (const c of b.scopes) {
+    const key = clauseKey(c);
+    if (!keys.has(key)) {
+      keys.add(key);
+      scopes.push(c);
+    }
+  }
+  const permissions = [...new Set([...a.permissions, ...b.permissions])];
+  if (scopes.length === a.scopes.length && permissions.length === a.permissions.length) return a;
+  return { scopes, permissions };
+}
+
+/** AND of many requirements. */
+export function all(requirements: Iterable<Requirement | null>): Requirement | null {
+  let out: Requirement | null = null;
+  for (const r of requirements) out = both(out, r);
+  return out;
+}
+
+/**
+ * The scopes (and permissions) to name in a 403 challenge: per clause the group the token
+ * already satisfies, else the first group; then the permissions.
+ */
+export function namedScopes(
+  requirement: Requirement,
+  satisfied: readonly (readonly string[] | undefined)[],
+): string[] {
+  const out = new Set<string>();
+  requirement.scopes.forEach((clause, i) => {
+    for (const s of satisfied[i] ?? clause[0] ?? []) out.add(s);
+  });
+  for (const p of requirement.permissions) out.add(p);
+  return [...out];
+}

@@ -1,0 +1,35 @@
+/**
+ * The SDL of the `@auth` directive. Add it to your type definitions, then apply
+ * {@link authDirective} (or let `useAuth` apply it) to the built schema.
+ *
+ * - `@auth` alone: any valid access token.
+ * - `scopes: ["a", "b"]`: the token holds all of them.
+ * - `anyOf: [["a", "b"], ["admin"]]`: the token holds every scope of at least one group
+ *   (the meaning of Apollo's `@requiresScopes`).
+ * - `permissions: ["read:users"]`: the token's Auth0 RBAC `permissions` claim holds all of
+ *   them (permissions are not scopes).
+ *
+ * Arguments given together must all hold.
+ *
+ * @example
+ * ```ts
+ * const schema = createSchema({
+ *   typeDefs: [authDirectiveTypeDefs, `type Query { me: User @auth }`],
+ *   resolvers,
+ * });
+ * ```
+ */
+export const authDirectiveTypeDefs =
+  "directive @auth(scopes: [String!], anyOf: [[String!]!], permissions: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION";
+
+/** Apollo Federation directive names understood as aliases (plain and namespaced); internal. */
+export const FEDERATION_AUTHENTICATED: ReadonlySet<string> = new Set([
+  "authenticated",
+  "federation__authenticated",
+]);
+
+/** @internal */
+export const FEDERATION_REQUIRES_SCOPES: ReadonlySet<string> = new Set([
+  "requiresScopes",
+  "federation__requiresScopes",
+]);

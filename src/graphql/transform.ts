@@ -1,0 +1,108 @@
+import {
+  defaultFieldResolver,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from "graphql";
+import { ConfigurationError } from "scopegate";
+import { enforce } from "./check.js";
+import { collectRequirements } from "./collect.js";
+import { toGraphQLError } from "./errors.js";
+import type { Requirement } from "./requirements.js";
+import { indexes, pathArray, pathKey, plans } from "./state.js";
+
+/**
+ * Options of {@link authDirective}.
+ *
+ * @example
+ * ```ts
+ * authDirective(schema, { directiveName: "protected", federation: false });
+ * ```
+ */
+export interface AuthDirectiveOptions {
+  /** Name of scopegate's directive in your SDL. @default "auth" */
+  directiveName?: string;
+  /** Also read Apollo Federation's `@authenticated` and `@requiresScopes`. @default true */
+  federation?: boolean;
+}
+
+const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+const wrappedFields = new WeakSet<object>();
+
+/**
+ * Applies `@auth` (and Federation's `@authenticated` / `@requiresScopes`) to a schema built
+ * from SDL: reads the directives once, then wraps `resolve` (and `subscribe`) of every
+ * protected field so that the schema fails closed even when it is executed without the
+ * `useAuth` plugin (`graphql()`, `execute()`, another server). The wrappers read
+ * `context.auth` (from `auth.createAuthContext`); a context without it is denied.
+ *
+ * The schema is changed in place and returned (calling it twice is harmless). A field's
+ * requirement is its own directive AND its parent type's (and the parent's interfaces') AND
+ * its return type's. Schema errors (`@auth(anyOf: [])`, an empty group, a scope with a
+ * space) throw a `ConfigurationError` here, at start-up.
+ *
+ * Not done here: checks before execution, the HTTP status, and the interface / union rule
+ * for fields selected through an abstract type; those are `useAuth`'s. Directives are read
+ * from the AST only (SDL-first schemas; code-first `extensions` are not read).
+ *
+ * @example
+ * ```ts
+ * import { createSchema } from "graphql-yoga";
+ * import { authDirective, authDirectiveTypeDefs } from "scopegate/graphql";
+ *
+ * const schema = authDirective(
+ *   createSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }),
+ * );
+ * await graphql({ schema, source, contextValue: auth.createAuthContext(request) });
+ * ```
+ */
+export function authDirective(
+  schema: GraphQLSchema,
+  options: AuthDirectiveOptions = {},
+): GraphQLSchema {
+  const auth = options.directiveName ?? "auth";
+  if (typeof auth !== "string" || !NAME.test(auth)) {
+    throw new ConfigurationError("directiveName", 'must be a GraphQL name, e.g. "auth"');
+  }
+  if (indexes.has(schema)) return schema;
+  const index = collectRequirements(schema, { auth, federation: options.federation !== false });
+  const subscription = schema.getSubscriptionType();
+  for (const [type, names] of index.wrapped) {
+    const fields = type.getFields();
+    for (const name of names) {
+      const field = fields[name];
+      if (field) wrap(field, index.field(type, name), type === subscription);
+    }
+  }
+  indexes.set(schema, index);
+  return schema;
+}
+
+type Resolver = GraphQLFieldResolver<unknown, unknown>;
+
+function wrap(
+  field: GraphQLField<unknown, unknown>,
+  requirement: Requirement | null,
+  root: boolean,
+) {
+  if (wrappedFields.has(field)) return;
+  wrappedFields.add(field);
+  field.resolve = guard(field.resolve ?? defaultFieldResolver, requirement);
+  if (root && requirement)
+    field.subscribe = guard(field.subscribe ?? defaultFieldResolver, requirement);
+}
+
+function guard(next: Resolver, requirement: Requirement | null): Resolver {
+  return function scopegateGuard(source, args, context, info: GraphQLResolveInfo) {
+    // `filter` mode: what useAuth decided before execution (the interface rule included).
+    const plan = typeof context === "object" && context !== null ? plans.get(context) : undefined;
+    if (plan && plan.operation === info.operation) {
+      const denied = plan.denied.get(pathKey(info.path));
+      if (denied)
+        throw toGraphQLError(denied, { nodes: info.fieldNodes, path: pathArray(info.path) });
+    }
+    if (!requirement) return next(source, args, context, info);
+    return enforce(context, requirement, info).then(() => next(source, args, context, info));
+  };
+}
