@@ -9,7 +9,8 @@ export type AuthContextInput =
   | RequestLike
   | {
       req: RequestLike;
-      res?: ResponseSinkLike;
+      /** A Node `ServerResponse` (headers are written to it), or e.g. tRPC's WebSocket. */
+      res?: ResponseSinkLike | object;
       resHeaders?: HeadersLike;
       info?: ConnectionInfoLike;
     }
@@ -42,7 +43,6 @@ export interface ResponseSinkLike {
 /** tRPC's `info` (subscriptions carry `connectionParams`). */
 export interface ConnectionInfoLike {
   connectionParams?: Record<string, unknown> | null;
-  [key: string]: unknown;
 }
 
 /** A request reduced to what the checks need; internal. */
