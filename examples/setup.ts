@@ -21,8 +21,10 @@ export interface ExampleAuth {
 /** Reads `.env` (Node's own loader; no dotenv dependency) and builds the auth for the examples. */
 export async function setupExampleAuth(): Promise<ExampleAuth> {
   if (existsSync(".env")) process.loadEnvFile(".env");
-  const domain = process.env.AUTH0_DOMAIN;
-  const audience = process.env.AUTH0_AUDIENCE;
+  // Empty variables count as unset (a `.env` copied from a template often has `AUTH0_DOMAIN=`).
+  const env = (name: string) => process.env[name] || undefined;
+  const domain = env("AUTH0_DOMAIN");
+  const audience = env("AUTH0_AUDIENCE");
   if (domain && audience) {
     return {
       auth: createAuth({ domain, audience }),
@@ -32,9 +34,9 @@ export async function setupExampleAuth(): Promise<ExampleAuth> {
     };
   }
   // A running `scopegate dev` issuer (tokens come from `scopegate token`).
-  const local = process.env.SCOPEGATE_ISSUER;
+  const local = env("SCOPEGATE_ISSUER");
   if (local) {
-    const aud = process.env.SCOPEGATE_AUDIENCE ?? audience ?? "https://api.scopegate.example";
+    const aud = env("SCOPEGATE_AUDIENCE") ?? audience ?? "https://api.scopegate.example";
     return {
       auth: createAuth({ issuer: local, audience: aud }),
       issuer: undefined,
