@@ -7,6 +7,8 @@ export default defineConfig({
     "graphql/index": "src/graphql/index.ts",
     "testing/index": "src/testing/index.ts",
     "redis/index": "src/redis/index.ts",
+    // The `scopegate` bin; src/cli/index.ts carries the shebang (tsup keeps it, marks it executable).
+    cli: "src/cli/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -12,6 +12,7 @@
  *
  * @packageDocumentation
  */
+export type { DevTokenRequest, DevTokenResponse } from "./dev.js";
 export { createTestIssuer } from "./issuer.js";
 export type { TestIssuer } from "./test-issuer.js";
 export type {

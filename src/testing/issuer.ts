@@ -1,3 +1,4 @@
+import { handleDevTokenRequest } from "./dev.js";
 import { createDpopKey, createDpopProof } from "./dpop.js";
 import { nowSeconds, randomId, signCompact, withoutUndefined } from "./jws.js";
 import { KeyStore, SIGNING_ALGORITHMS } from "./keys.js";
@@ -131,6 +132,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     failure: () => failure,
     jwks: () => keys.jwks(),
     mintClientToken,
+    devToken: options.devEndpoints
+      ? (req, res) => handleDevTokenRequest(req, res, { tokenLifetime, sign })
+      : undefined,
   });
 
   return {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { JWK } from "jose";
+import { DEV_TOKEN_PATH } from "./dev.js";
 import { CORS_HEADERS, sendJson } from "./http.js";
 import { SIGNING_ALGORITHMS } from "./keys.js";
 import { handleTokenRequest, type TokenEndpointContext } from "./token.js";
@@ -40,6 +41,8 @@ export interface ServerContext extends TokenEndpointContext {
   readonly hits: MutableHits;
   failure(): ActiveFailure | null;
   jwks(): { keys: JWK[] };
+  /** `POST /dev/token`, present only when the issuer was made with `devEndpoints: true`. */
+  devToken?: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
 }
 
 type Endpoint = keyof MutableHits;
@@ -128,6 +131,10 @@ export class IssuerServer {
       return;
     }
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    if (path === DEV_TOKEN_PATH && req.method === "POST" && context.devToken) {
+      await context.devToken(req, res);
+      return;
+    }
     const route = ROUTES[path];
     if (!route || route.method !== req.method) {
       sendJson(res, 404, { error: "not_found", error_description: `${req.method} ${path}` });

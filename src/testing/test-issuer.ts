@@ -17,7 +17,8 @@ import type {
  * - `GET /.well-known/openid-configuration` and `GET /.well-known/oauth-authorization-server`
  *   (discovery);
  * - `GET /.well-known/jwks.json` (the public keys);
- * - `POST /oauth/token` (client-credentials grant, JSON or form body, optional DPoP binding).
+ * - `POST /oauth/token` (client-credentials grant, JSON or form body, optional DPoP binding);
+ * - `POST /dev/token` (any claims), only with `TestIssuerOptions.devEndpoints`.
  *
  * Every response allows any origin (CORS), so a browser page can use it too.
  *

@@ -105,6 +105,30 @@ export interface TestIssuerOptions {
    * `null` sends no header.
    */
   cacheControl?: string | null;
+  /**
+   * Enables the development endpoint `POST /dev/token` (default `false`), used by the
+   * `scopegate dev` / `scopegate token` CLI: it mints a token with any claims, so only enable
+   * it on a development machine. The issuer listens on 127.0.0.1 only, and the endpoint
+   * refuses requests whose `Host` is not a loopback host (DNS rebinding).
+   *
+   * Body (JSON, every member optional): `{ claims?: Record<string, unknown>, expiresIn?:
+   * number, dpopJkt?: string }` — `claims` are merged over the defaults of
+   * {@link TestIssuer.sign} (`null` removes a claim), `expiresIn` is `exp` in seconds from now,
+   * `dpopJkt` binds the token to a DPoP key (`cnf.jkt`). Answer: `{ access_token, token_type,
+   * expires_in }` (`token_type` `"DPoP"` when bound). A bad body is a 400 `invalid_request`.
+   *
+   * @example
+   * ```ts
+   * const issuer = await createTestIssuer({ port: 4400, devEndpoints: true });
+   * const res = await fetch(`${issuer.origin}/dev/token`, {
+   *   method: "POST",
+   *   headers: { "content-type": "application/json" },
+   *   body: JSON.stringify({ claims: { scope: "read:messages" }, expiresIn: 600 }),
+   * });
+   * const { access_token } = await res.json();
+   * ```
+   */
+  devEndpoints?: boolean;
 }
 
 /**

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * The `scopegate` executable: `scopegate dev`, `scopegate token`, `scopegate inspect`.
+ * Everything but the process wiring lives in {@link main}.
+ *
+ * @packageDocumentation
+ */
+import { main } from "./main.js";
+
+const controller = new AbortController();
+// Only `dev` runs until stopped: it closes its server cleanly on the first SIGINT / SIGTERM;
+// a second one exits at once. Other commands keep Node's default signal handling.
+if (process.argv[2] === "dev") {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
+    stopping = true;
+    controller.abort();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: controller.signal,
+  stdin: process.stdin,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `scopegate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
