@@ -2,9 +2,11 @@
  * `npm run demo`: starts the tRPC and GraphQL examples on one auth set-up (the embedded local
  * issuer unless AUTH0_DOMAIN / SCOPEGATE_ISSUER is set), calls each once with a real client
  * to show 401 / 200 / 403, prints ready-to-paste curl lines, and keeps serving until Ctrl-C.
+ * With the embedded issuer it also serves the browser DPoP demo page (`examples/browser`).
  * `npm run demo -- --once` exits after the client calls (what the test suite runs).
  */
 
+import { startBrowserDemo } from "./browser/server.js";
 import { runGraphqlClient } from "./graphql/client.js";
 import { exampleTokenClaims } from "./graphql/schema.js";
 import { curlLines, startGraphqlExample } from "./graphql/server.js";
@@ -18,14 +20,24 @@ const port = (name: string, fallback: number) => Number(process.env[name] ?? (on
 const example = await setupExampleAuth();
 const trpc = await startTrpcExample({ auth: example.auth, port: port("TRPC_PORT", 3001) });
 const graphql = await startGraphqlExample({ auth: example.auth, port: port("GRAPHQL_PORT", 4000) });
+// The browser page gets its tokens from the embedded issuer's token endpoint.
+const browser = example.issuer
+  ? await startBrowserDemo({
+      tokenEndpoint: example.issuer.tokenEndpoint,
+      trpcUrl: trpc.url,
+      graphqlUrl: graphql.url,
+      port: port("BROWSER_PORT", 3000),
+    })
+  : undefined;
 const close = async () => {
-  await Promise.allSettled([trpc.close(), graphql.close()]);
+  await Promise.allSettled([trpc.close(), graphql.close(), browser?.close()]);
   await example.close();
 };
 
 try {
   console.log(`tRPC    ${trpc.url}`);
   console.log(`GraphQL ${graphql.url} (GraphiQL in a browser)`);
+  if (browser) console.log(`Browser ${browser.url} (DPoP demo page: open it and click Run)`);
   if (!example.mint) {
     console.log(
       "\nUsing your issuer: get tokens from it (or `scopegate token`) and call the URLs above.",

@@ -51,6 +51,16 @@ export async function startGraphqlExample<Claims>(
     schema: createExampleSchema(),
     plugins: [useAuth(options.auth)],
     logging: "warn",
+    // CORS for browser pages on other origins (the browser demo in `../browser`): no cookies;
+    // the `Authorization` and `DPoP` request headers; the challenge headers readable.
+    cors: {
+      origin: "*",
+      credentials: false,
+      methods: ["GET", "POST", "OPTIONS"],
+      allowedHeaders: ["authorization", "dpop", "content-type"],
+      exposedHeaders: ["WWW-Authenticate", "DPoP-Nonce"],
+      maxAge: 600,
+    },
     graphiql: {
       title: "scopegate GraphQL example",
       headers: JSON.stringify(

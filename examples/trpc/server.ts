@@ -8,6 +8,7 @@
  * that tenant; without them it starts the embedded `scopegate/testing` issuer and prints
  * ready-to-paste curl lines with freshly minted tokens.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { createHTTPServer } from "@trpc/server/adapters/standalone";
@@ -25,6 +26,26 @@ export interface TrpcExampleOptions {
 }
 
 /**
+ * CORS for browser pages on other origins (the browser demo in `../browser`): any origin, no
+ * cookies; the `Authorization` and `DPoP` request headers; the challenge headers readable.
+ * tRPC answers no `OPTIONS` itself, so the preflight ends here.
+ */
+function cors(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  res.setHeader("access-control-allow-origin", "*");
+  res.setHeader("access-control-expose-headers", "WWW-Authenticate, DPoP-Nonce");
+  if (req.method !== "OPTIONS") {
+    next();
+    return;
+  }
+  res.writeHead(204, {
+    "access-control-allow-methods": "GET, POST, OPTIONS",
+    "access-control-allow-headers": "authorization, dpop, content-type",
+    "access-control-max-age": "600",
+  });
+  res.end();
+}
+
+/**
  * Starts the example router on 127.0.0.1 with the one-line set-up
  * `createContext: auth.createAuthContext`. `url` is the tRPC endpoint
  * (`http://127.0.0.1:PORT/trpc`); WebSocket clients use the same URL with `ws:`.
@@ -37,6 +58,7 @@ export async function startTrpcExample({
     router: appRouter,
     createContext: auth.createAuthContext,
     basePath: "/trpc/",
+    middleware: cors,
   });
   const wss = new WebSocketServer({ server, path: "/trpc" });
   const ws = applyWSSHandler({ wss, router: appRouter, createContext: auth.createAuthContext });
