@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody, sendJson } from "./http.js";
+import { NO_STORE, readBodyOrReply, sendJson } from "./http.js";
 import type { SignOptions } from "./types.js";
 
 /** Path of the development token endpoint (see `TestIssuerOptions.devEndpoints`). */
@@ -49,7 +49,6 @@ export interface DevEndpointContext {
   sign(claims: Record<string, unknown>, options: SignOptions): Promise<string>;
 }
 
-const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 const MEMBERS: ReadonlySet<string> = new Set(["claims", "expiresIn", "dpopJkt"]);
 const JKT = /^[A-Za-z0-9_-]{43}$/;
 const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i;
@@ -94,27 +93,14 @@ export async function handleDevTokenRequest(
   res: ServerResponse,
   context: DevEndpointContext,
 ): Promise<void> {
-  const body = await readBody(req);
-  if (!body.ok) {
-    if (body.reason === "too-large") {
-      sendJson(
-        res,
-        413,
-        { error: "invalid_request", error_description: "body too large" },
-        {
-          ...NO_STORE,
-          connection: "close",
-        },
-      );
-    }
-    return;
-  }
+  const text = await readBodyOrReply(req, res);
+  if (text === undefined) return;
   if (!LOOPBACK_HOST.test(req.headers.host ?? "")) {
     const description = "the development endpoint answers loopback hosts only";
     sendJson(res, 403, { error: "access_denied", error_description: description }, NO_STORE);
     return;
   }
-  const request = parseRequest(body.text);
+  const request = parseRequest(text);
   if (typeof request === "string") {
     sendJson(res, 400, { error: "invalid_request", error_description: request }, NO_STORE);
     return;

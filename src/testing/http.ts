@@ -62,3 +62,31 @@ export function readBody(req: IncomingMessage): Promise<BodyResult> {
     });
   });
 }
+
+/** Headers of every token-endpoint answer (RFC 6749 §5.1). */
+export const NO_STORE: Readonly<Record<string, string>> = {
+  "cache-control": "no-store",
+  pragma: "no-cache",
+};
+
+/**
+ * Reads the body like {@link readBody}; on a body over the cap answers 413 `invalid_request`
+ * itself, and on an aborted request answers nothing. `undefined` means "already handled".
+ */
+export async function readBodyOrReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<string | undefined> {
+  const body = await readBody(req);
+  if (body.ok) return body.text;
+  if (body.reason === "too-large") {
+    const description = `request body is larger than ${MAX_BODY_BYTES / 1024} KiB`;
+    sendJson(
+      res,
+      413,
+      { error: "invalid_request", error_description: description },
+      { ...NO_STORE, connection: "close" },
+    );
+  }
+  return undefined;
+}

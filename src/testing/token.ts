@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { InvalidProofError, verifyTokenEndpointProof } from "./dpop.js";
-import { readBody, sendJson } from "./http.js";
+import { NO_STORE, readBodyOrReply, sendJson } from "./http.js";
 
 /** What the token endpoint needs from the issuer. */
 export interface TokenEndpointContext {
@@ -22,8 +22,6 @@ export interface ClientGrant {
   /** Thumbprint of the DPoP proof key: the token is bound with `cnf.jkt`. */
   readonly jkt: string | undefined;
 }
-
-const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 
 type Params = Map<string, string>;
 
@@ -73,19 +71,9 @@ export async function handleTokenRequest(
   res: ServerResponse,
   context: TokenEndpointContext,
 ): Promise<void> {
-  const body = await readBody(req);
-  if (!body.ok) {
-    if (body.reason === "too-large") {
-      sendJson(
-        res,
-        413,
-        { error: "invalid_request", error_description: "request body is larger than 64 KiB" },
-        { ...NO_STORE, connection: "close" },
-      );
-    }
-    return;
-  }
-  const params = parseParams(req.headers["content-type"] ?? "", body.text);
+  const text = await readBodyOrReply(req, res);
+  if (text === undefined) return;
+  const params = parseParams(req.headers["content-type"] ?? "", text);
   if (!params) {
     oauthError(res, 400, "invalid_request", "the request body is not a JSON object");
     return;
