@@ -1,5 +1,5 @@
 import type { ZodType } from "zod";
-import { type Checked, checkCredentials } from "./check.js";
+import { type Checked, checkCachedBearer, checkCredentials } from "./check.js";
 import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js";
 import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
 import { resolveOptions } from "./options.js";
@@ -109,6 +109,12 @@ export function createAuth<const Schema extends ZodType | undefined = undefined>
       if (!extraction.ok) return Promise.reject(extraction.error);
       verifications++;
       return checkCredentials(extraction.credentials, view, o, verifier).catch(toAuthError);
+    },
+    checkSync(extraction: Extraction, view: RequestView | undefined): Checked | undefined {
+      if (!extraction.ok) return undefined;
+      const hit = checkCachedBearer(extraction.credentials, view, o, verifier);
+      if (hit) verifications++;
+      return hit;
     },
   };
 

@@ -10,7 +10,30 @@ import type { Verified, Verifier } from "./verify.js";
 /** A verification plus the headers a successful response should carry; internal. */
 export interface Checked extends Verified {
   /** E.g. a fresh `DPoP-Nonce`. */
-  responseHeaders: Record<string, string> | undefined;
+  responseHeaders?: Record<string, string> | undefined;
+}
+
+/**
+ * The synchronous path of a request whose Bearer token is in the verified-token cache: no
+ * promise hop at all. `undefined` means "take the full path" (which also reports errors).
+ */
+export function checkCachedBearer(
+  credentials: Credentials,
+  view: RequestView | undefined,
+  o: ResolvedOptions,
+  verifier: Verifier,
+): Checked | undefined {
+  if (credentials.scheme !== "Bearer" || o.dpop.mode === "required") return undefined;
+  if (o.dpop.mode === "allowed" && view?.headers("dpop") !== undefined) return undefined;
+  const verified = verifier.cached(credentials.token);
+  if (!verified) return undefined;
+  if (
+    o.dpop.mode !== "disabled" &&
+    (verified.payload as AccessTokenClaims).cnf?.jkt !== undefined
+  ) {
+    return undefined;
+  }
+  return verified;
 }
 
 /**
@@ -42,7 +65,7 @@ export async function checkCredentials(
         reason: "dpop_bound_token_as_bearer",
       });
     }
-    return { ...verified, responseHeaders: undefined };
+    return verified;
   }
 
   if (d.mode === "disabled") {

@@ -65,6 +65,8 @@ export type AuthResultEvent =
 export interface ContextEngine {
   challenge: ChallengeOptions;
   check(extraction: Extraction, view: RequestView | undefined): Promise<Checked>;
+  /** The synchronous cache-hit path; `undefined` to take {@link ContextEngine.check}. */
+  checkSync(extraction: Extraction, view: RequestView | undefined): Checked | undefined;
   report: ((event: AuthResultEvent) => void) | undefined;
 }
 
@@ -73,6 +75,8 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   readonly token: string | null;
   readonly scheme: "Bearer" | "DPoP" | null;
   private result: Promise<Checked> | undefined;
+  /** Set when the check finished synchronously (cache hit): no await needed. */
+  private done: Checked | undefined;
   private reported: AuthError | undefined;
 
   constructor(
@@ -87,23 +91,14 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   /** The one memoised verification of this request. */
   verified(): Promise<Checked> {
     if (!this.result) {
+      const hit = this.engine.checkSync(this.extraction, this.view);
+      if (hit) {
+        this.done = this.succeeded(hit);
+        this.result = Promise.resolve(hit);
+        return this.result;
+      }
       this.result = this.engine.check(this.extraction, this.view).then(
-        (checked) => {
-          const sink = this.view?.setHeader;
-          if (sink && checked.responseHeaders) {
-            for (const [name, value] of Object.entries(checked.responseHeaders)) sink(name, value);
-          }
-          if (this.engine.report) {
-            const sub = checked.payload.sub;
-            this.emit({
-              ok: true,
-              scheme: this.scheme ?? "Bearer",
-              issuer: checked.issuer,
-              subject: typeof sub === "string" ? sub : undefined,
-            });
-          }
-          return checked;
-        },
+        (checked) => this.succeeded(checked),
         (error: AuthError) => {
           this.reportFailure(error);
           throw error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
@@ -114,9 +109,28 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
     return this.result;
   }
 
+  private succeeded(checked: Checked): Checked {
+    const sink = this.view?.setHeader;
+    if (sink && checked.responseHeaders) {
+      for (const [name, value] of Object.entries(checked.responseHeaders)) sink(name, value);
+    }
+    if (this.engine.report) {
+      const sub = checked.payload.sub;
+      this.emit({
+        ok: true,
+        scheme: this.scheme ?? "Bearer",
+        issuer: checked.issuer,
+        subject: typeof sub === "string" ? sub : undefined,
+      });
+    }
+    return checked;
+  }
+
   async require(): Promise<Claims> {
+    const pending = this.verified();
+    if (this.done) return this.done.claims as Claims;
     try {
-      return (await this.verified()).claims as Claims;
+      return (await pending).claims as Claims;
     } catch (error) {
       this.fail(error as AuthError);
     }
@@ -187,7 +201,9 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   }
 
   private async test(predicate: (v: Checked) => boolean): Promise<boolean> {
-    return this.verified().then(predicate, () => false);
+    const p = this.verified();
+    if (this.done) return predicate(this.done);
+    return p.then(predicate, () => false);
   }
 
   private async demand(
@@ -196,10 +212,14 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
     kind: "scope" | "any" | "permission",
   ): Promise<Claims> {
     let v: Checked;
-    try {
-      v = await this.verified();
-    } catch (error) {
-      this.fail(error as AuthError);
+    const p = this.verified();
+    if (this.done) v = this.done;
+    else {
+      try {
+        v = await p;
+      } catch (error) {
+        this.fail(error as AuthError);
+      }
     }
     if (predicate(v)) return v.claims as Claims;
     const description =

@@ -8,6 +8,8 @@ export interface TokenCacheOptions {
 
 /** One cached verification; internal. */
 export interface CacheEntry<V> {
+  /** The whole token, compared on every hit. */
+  token: string;
   value: V;
   /** Epoch seconds after which the entry is dead (min of exp + tolerance and cachedAt + maxAge). */
   until: number;
@@ -16,8 +18,11 @@ export interface CacheEntry<V> {
 }
 
 /**
- * A bounded LRU of successful verifications keyed by the token itself (exact match: no
- * hash collisions possible); internal.
+ * A bounded map (oldest inserted evicted first) of successful verifications; internal.
+ *
+ * Keyed by the token's last 32 characters (from its signature), so a lookup hashes 32
+ * characters instead of ~1 KB; every hit then compares the whole token, so an entry is only
+ * ever used for exactly the token it was verified for (no collision can be exploited).
  */
 export class TokenCache<V> {
   private readonly map = new Map<string, CacheEntry<V>>();
@@ -28,33 +33,36 @@ export class TokenCache<V> {
   ) {}
 
   get(token: string, now: number): CacheEntry<V> | undefined {
-    const e = this.map.get(token);
-    if (!e) return undefined;
+    const e = this.map.get(keyOf(token));
+    if (!e || e.token !== token) return undefined;
     if (now >= e.until || now < e.from) {
-      if (now >= e.until) this.map.delete(token);
+      if (now >= e.until) this.map.delete(keyOf(token));
       return undefined;
     }
-    // Refresh recency only when the entry is not already the newest (cheap LRU).
-    this.map.delete(token);
-    this.map.set(token, e);
+    // Insertion-order eviction (not LRU): refreshing recency would cost two more hash-map
+    // operations on a ~1 KB key per hit; an evicted hot token is simply verified once more.
     return e;
   }
 
   set(token: string, entry: CacheEntry<V>): void {
     if (this.max <= 0) return;
-    this.map.delete(token);
+    const key = keyOf(token);
+    this.map.delete(key);
     if (this.map.size >= this.max) {
       const oldest = this.map.keys().next();
       if (!oldest.done) this.map.delete(oldest.value);
     }
-    this.map.set(token, entry);
+    this.map.set(key, entry);
   }
 
   delete(token: string): void {
-    this.map.delete(token);
+    const key = keyOf(token);
+    if (this.map.get(key)?.token === token) this.map.delete(key);
   }
 
   get size(): number {
     return this.map.size;
   }
 }
+
+const keyOf = (token: string): string => (token.length > 32 ? token.slice(-32) : token);

@@ -87,6 +87,28 @@ export class Verifier {
     }
   }
 
+  /**
+   * A cache hit that needs no I/O and no promise: no issuer resolver, and the issuer's keys
+   * usable now with the entry's key still published. `undefined` otherwise.
+   */
+  cached(token: string): Verified | undefined {
+    if (!this.cache || this.o.resolver) return undefined;
+    const hit = this.cache.get(token, Date.now() / 1000);
+    if (!hit) return undefined;
+    const c = hit.value;
+    const keys = this.sources.get(c.verified.issuer)?.get();
+    if (!keys || keys instanceof Promise) {
+      keys?.catch(() => {});
+      return undefined;
+    }
+    if (keys.generation === c.generation) return c.verified;
+    if (c.kid !== undefined && keys.kids.has(c.kid)) {
+      c.generation = keys.generation;
+      return c.verified;
+    }
+    return undefined;
+  }
+
   /** A cached verification holds while its issuer is allowed and its key still published. */
   private async stillValid(
     token: string,
@@ -192,6 +214,7 @@ export class Verifier {
     }
     const from = typeof nbf === "number" ? nbf - tol : Number.NEGATIVE_INFINITY;
     this.cache?.set(token, {
+      token,
       value: { verified, kid: verified.header.kid, generation },
       until,
       from,

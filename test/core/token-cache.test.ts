@@ -70,6 +70,24 @@ describe("verified-token cache", () => {
     await expect(bounded.verify(token)).resolves.toBeTruthy();
   });
 
+  it("a forged token reusing a cached token's signature is verified, never served from cache", async () => {
+    const auth = make();
+    const token = await issuer.sign({ scope: "read" });
+    await auth.verify(token);
+    const [h, p, sig] = token.split(".") as [string, string, string];
+    const payload = JSON.parse(Buffer.from(p, "base64url").toString()) as Record<string, unknown>;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...payload, scope: "admin" })).toString(
+      "base64url",
+    );
+    const forged = `${h}.${forgedPayload}.${sig}`;
+    expect(forged.slice(-32)).toBe(token.slice(-32));
+    await expect(auth.verify(forged)).rejects.toMatchObject({
+      status: 401,
+      reason: "invalid_signature",
+    });
+    await expect(auth.verify(token)).resolves.toMatchObject({ scope: "read" });
+  });
+
   it("only successes are cached", async () => {
     const auth = make();
     const bad = await issuer.sign({ aud: "other" });
