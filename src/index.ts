@@ -51,6 +51,7 @@ export type {
   ResourceMetadataOptions,
 } from "./core/resource-metadata.js";
 export { MAX_TOKEN_LENGTH } from "./core/token.js";
+export type { TokenCacheOptions } from "./core/token-cache.js";
 export type {
   AccessTokenClaims,
   AuthOptions,
