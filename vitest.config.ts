@@ -19,10 +19,12 @@ export default defineConfig({
     hookTimeout: 20_000,
     projects: [
       {
+        extends: true,
         resolve: { alias },
         test: { name: "node", include: ["test/**/*.test.ts"] },
       },
       {
+        extends: true,
         // The same core suites on a runtime without node:crypto: every signature, hash and
         // HMAC then goes through jose / WebCrypto.
         resolve: {

@@ -32,17 +32,25 @@ export interface FetchJsonOptions {
  */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<JsonResponse> {
   const signal = AbortSignal.timeout(options.timeout * 1000);
+  const init: RequestInit = {
+    method: "GET",
+    headers: { accept: "application/json" },
+    redirect: "manual",
+    signal,
+  };
   let response: Response;
   try {
-    response = await options.fetch(url, {
-      method: "GET",
-      headers: { accept: "application/json" },
-      redirect: "manual",
-      signal,
-    });
-  } catch (cause) {
-    const timedOut = signal.aborted;
-    throw new KeySourceError(timedOut ? "request timed out" : "request failed", url, { cause });
+    response = await options.fetch(url, init);
+  } catch (first) {
+    // A failure before any response (e.g. the server reset an idle keep-alive socket just as
+    // the request went out) is retried once, on a fresh connection, within the same timeout.
+    if (signal.aborted) throw new KeySourceError("request timed out", url, { cause: first });
+    try {
+      response = await options.fetch(url, init);
+    } catch (cause) {
+      const timedOut = signal.aborted;
+      throw new KeySourceError(timedOut ? "request timed out" : "request failed", url, { cause });
+    }
   }
   try {
     if (response.status !== 200) {

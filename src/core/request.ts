@@ -61,7 +61,20 @@ function isHeaders(h: unknown): h is HeadersLike {
 }
 
 function isRequestLike(v: unknown): v is RequestLike {
-  return typeof v === "object" && v !== null && "headers" in v && typeof v.headers === "object";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    "headers" in v &&
+    typeof v.headers === "object" &&
+    v.headers !== null
+  );
+}
+
+/** Header values as strings: anything else a caller put in a plain object is coerced. */
+function asHeaderValue(v: unknown): string | string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v.map(String);
+  return String(v);
 }
 
 function fromHeaders(h: HeadersLike): HeaderLookup {
@@ -83,8 +96,8 @@ function fromNode(
       return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
     }
     const direct = h[lower];
-    if (direct !== undefined) return direct;
-    for (const key of Object.keys(h)) if (key.toLowerCase() === lower) return h[key];
+    if (direct !== undefined) return asHeaderValue(direct);
+    for (const key of Object.keys(h)) if (key.toLowerCase() === lower) return asHeaderValue(h[key]);
     return undefined;
   };
 }
