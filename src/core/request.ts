@@ -87,15 +87,18 @@ function fromNode(
 ): HeaderLookup {
   return (name) => {
     const lower = name.toLowerCase();
+    const direct = h[lower];
     // Node drops duplicate Authorization headers from `headers`; rawHeaders keeps them all.
-    if (raw && (lower === "authorization" || lower === "dpop")) {
+    // Absent from `headers` means absent from rawHeaders too: no scan then.
+    if (raw && direct !== undefined && (lower === "authorization" || lower === "dpop")) {
       const all: string[] = [];
       for (let i = 0; i < raw.length; i += 2) {
-        if (raw[i]?.toLowerCase() === lower) all.push(raw[i + 1] ?? "");
+        const name = raw[i];
+        if (name?.length === lower.length && name.toLowerCase() === lower)
+          all.push(raw[i + 1] ?? "");
       }
       return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
     }
-    const direct = h[lower];
     if (direct !== undefined) return asHeaderValue(direct);
     for (const key of Object.keys(h)) if (key.toLowerCase() === lower) return asHeaderValue(h[key]);
     return undefined;

@@ -19,22 +19,12 @@ export interface Credentials {
 export type Extraction = { ok: true; credentials: Credentials } | { ok: false; error: AuthError };
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-// A table-driven scan: about twice as fast as the equivalent regular expression on 1 KB.
-const B64TOKEN_CHAR = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") {
-  B64TOKEN_CHAR[c.charCodeAt(0)] = 1;
-}
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** Whether `s` is an RFC 6750 b64token. */
 export function isB64Token(s: string): boolean {
-  let n = s.length;
-  while (n > 0 && s.charCodeAt(n - 1) === 61) n--;
-  if (n === 0) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127 || B64TOKEN_CHAR[c] === 0) return false;
-  }
-  return true;
+  // V8's regular expression beats a hand-written table scan here (measured in bench/profile).
+  return B64TOKEN.test(s);
 }
 // RFC 9110 §11.1 auth-scheme = token
 const SCHEME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
