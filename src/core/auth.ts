@@ -118,9 +118,12 @@ export function createAuth<const Schema extends ZodType | undefined = undefined>
     },
   };
 
+  const isKnownToken = (token: string) => verifier.isCached(token);
   const createAuthContext = (input: AuthContextInput): { auth: AuthState<Claims> } => {
     const view = readRequest(input);
-    return { auth: new AuthStateImpl<Claims>(engine, view, extractCredentials(view)) };
+    return {
+      auth: new AuthStateImpl<Claims>(engine, view, extractCredentials(view, isKnownToken)),
+    };
   };
 
   return {

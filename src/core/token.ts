@@ -36,8 +36,16 @@ const fail = (error: AuthError): Extraction => ({ ok: false, error });
  * for WebSocket/SSE subscriptions without headers, from `connectionParams`.
  * Never from the query string or the body (RFC 9700 §4.3.2).
  */
-export function extractCredentials(view: RequestView | undefined): Extraction {
+export function extractCredentials(
+  view: RequestView | undefined,
+  isKnownToken?: (token: string) => boolean,
+): Extraction {
   const header = view?.headers("authorization");
+  // A token already verified (and so already found well-formed) skips the syntax scan.
+  if (isKnownToken && typeof header === "string" && header.startsWith("Bearer ")) {
+    const token = header.slice(7);
+    if (isKnownToken(token)) return { ok: true, credentials: { scheme: "Bearer", token } };
+  }
   if (Array.isArray(header)) {
     if (header.length > 1) {
       return fail(

@@ -87,6 +87,11 @@ export class Verifier {
     }
   }
 
+  /** Whether this exact token is in the verified-token cache (it passed every check once). */
+  isCached(token: string): boolean {
+    return this.cache?.get(token, Date.now() / 1000) !== undefined;
+  }
+
   /**
    * A cache hit that needs no I/O and no promise: no issuer resolver, and the issuer's keys
    * usable now with the entry's key still published. `undefined` otherwise.
