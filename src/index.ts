@@ -22,6 +22,7 @@ export {
   InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
+  isAuthError,
   ServerError,
   TemporarilyUnavailableError,
   UnauthorizedError,

@@ -200,6 +200,41 @@ export class ServerError extends AuthError {
   static override readonly status: number = 500;
 }
 
+const CODES: ReadonlySet<string> = new Set<AuthErrorCode>([
+  "unauthorized",
+  "invalid_request",
+  "invalid_token",
+  "insufficient_scope",
+  "invalid_dpop_proof",
+  "use_dpop_nonce",
+  "temporarily_unavailable",
+  "server_error",
+]);
+
+/**
+ * Whether `value` is an {@link AuthError}: by class, then by shape, so an error from a second
+ * copy of scopegate (a bundle that inlined the core, a CJS/ESM pair) is recognised too.
+ *
+ * @example
+ * ```ts
+ * if (isAuthError(error.cause)) console.log(error.cause.reason);
+ * ```
+ */
+export function isAuthError(value: unknown): value is AuthError {
+  if (value instanceof AuthError) return true;
+  if (!(value instanceof Error)) return false;
+  const v = value as Partial<Record<keyof AuthError, unknown>>;
+  return (
+    typeof v.status === "number" &&
+    typeof v.code === "string" &&
+    CODES.has(v.code) &&
+    typeof v.description === "string" &&
+    typeof v.toJSON === "function" &&
+    typeof v.headers === "object" &&
+    v.headers !== null
+  );
+}
+
 /** Every concrete error class, for exhaustive handling. */
 export type AnyAuthError =
   | UnauthorizedError

@@ -1,5 +1,5 @@
 import { type ASTNode, GraphQLError } from "graphql";
-import { AuthError, type AuthErrorCode } from "scopegate";
+import { type AuthError, type AuthErrorCode, isAuthError } from "scopegate";
 
 /**
  * The `extensions.code` of every GraphQL error scopegate produces. `INTERNAL_SERVER_ERROR`
@@ -78,29 +78,6 @@ export interface ToGraphQLErrorOptions {
 }
 
 /**
- * Whether a value is an {@link AuthError}, also one from another copy of scopegate (a
- * bundle that inlined the core): checked by class, then by shape.
- *
- * @example
- * ```ts
- * if (isAuthError(error.originalError)) console.log(error.originalError.reason);
- * ```
- */
-export function isAuthError(value: unknown): value is AuthError {
-  if (value instanceof AuthError) return true;
-  if (!(value instanceof Error)) return false;
-  const v = value as Partial<AuthError>;
-  return (
-    typeof v.status === "number" &&
-    typeof v.code === "string" &&
-    v.code in CODES &&
-    typeof v.description === "string" &&
-    typeof v.headers === "object" &&
-    v.headers !== null
-  );
-}
-
-/**
  * Converts an {@link AuthError} into a `GraphQLError` with
  * `extensions: { code, error, error_description }` (and `http` when asked). The message is
  * the error's client-safe description.
@@ -136,3 +113,6 @@ export function toGraphQLError(
     extensions,
   });
 }
+
+/** Re-exported from the core, where it lives (kept here so existing imports work). */
+export { isAuthError };

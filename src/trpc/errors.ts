@@ -1,5 +1,5 @@
 import { type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
-import { AuthError } from "scopegate";
+import { type AuthError, isAuthError } from "scopegate";
 
 /**
  * The one table that maps an {@link AuthError}'s HTTP `status` to a tRPC error code. tRPC
@@ -60,29 +60,6 @@ export function toTRPCError(error: AuthError): TRPCError {
 }
 
 /**
- * Whether `value` is an {@link AuthError}. Besides `instanceof`, it accepts an error with the
- * same shape, so a second copy of scopegate in `node_modules` (or a CJS/ESM pair) is still
- * recognised.
- *
- * @example
- * ```ts
- * if (isAuthError(error.cause)) console.log(error.cause.reason);
- * ```
- */
-export function isAuthError(value: unknown): value is AuthError {
-  if (value instanceof AuthError) return true;
-  if (!(value instanceof Error)) return false;
-  const e = value as Partial<Record<keyof AuthError, unknown>>;
-  return (
-    typeof e.status === "number" &&
-    typeof e.code === "string" &&
-    typeof e.description === "string" &&
-    typeof e.toJSON === "function" &&
-    typeof e.headers === "object"
-  );
-}
-
-/**
  * The {@link AuthError} behind an error: the error itself, or its `cause` (a `TRPCError`
  * wrapping it, also when tRPC wrapped an `AuthError` thrown inside a resolver).
  *
@@ -99,3 +76,6 @@ export function authErrorOf(error: unknown): AuthError | undefined {
   }
   return undefined;
 }
+
+/** Re-exported from the core, where it lives (kept here so existing imports work). */
+export { isAuthError };
