@@ -34,6 +34,12 @@ export interface AuthState<Claims = unknown> {
   hasAnyScope(...scopes: ScopeArgs): Promise<boolean>;
   /** Whether the token is valid and holds every given Auth0 RBAC permission (`permissions` claim). */
   hasPermissions(...permissions: ScopeArgs): Promise<boolean>;
+  /**
+   * The verified token's `exp` in ms since the epoch, or `undefined` (no `exp`, or not verified
+   * successfully yet). Read it after `require()`: adapters end subscriptions with it. It comes
+   * from the verified payload, so a `claims` schema that drops `exp` does not hide it.
+   */
+  expiresAt(): number | undefined;
   /** Like {@link AuthState.require}, then a 403 `insufficient_scope` unless every scope is held. */
   requireScopes(...scopes: ScopeArgs): Promise<Claims>;
   /** Like {@link AuthState.require}, then a 403 unless at least one of the scopes is held. */
@@ -93,7 +99,7 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
     if (!this.result) {
       const hit = this.engine.checkSync(this.extraction, this.view);
       if (hit) {
-        this.done = this.succeeded(hit);
+        this.succeeded(hit);
         this.result = Promise.resolve(hit);
         return this.result;
       }
@@ -109,7 +115,13 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
     return this.result;
   }
 
+  expiresAt(): number | undefined {
+    const exp = this.done?.payload.exp;
+    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined;
+  }
+
   private succeeded(checked: Checked): Checked {
+    this.done = checked;
     const sink = this.view?.setHeader;
     if (sink && checked.responseHeaders) {
       for (const [name, value] of Object.entries(checked.responseHeaders)) sink(name, value);

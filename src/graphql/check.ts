@@ -89,9 +89,8 @@ export function expiredError(state: AuthState<unknown>): AuthError {
 
 /** `exp` of the verified token in milliseconds, or `undefined` (not verified, or no `exp`). */
 export async function expiresAt(state: AuthState<unknown>): Promise<number | undefined> {
-  const claims = await state.claims();
-  const exp = (claims as { exp?: unknown } | null)?.exp;
-  return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined;
+  await state.claims();
+  return state.expiresAt();
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { TRPCError } from "@trpc/server";
 import { isObservable, observableToAsyncIterable } from "@trpc/server/observable";
-import { decodeJwt } from "jose";
 import { type AuthState, InvalidTokenError } from "scopegate";
 import { isAuthError, toTRPCError } from "./errors.js";
 
@@ -21,17 +20,6 @@ interface Lifetime {
 
 const lifetimes = new WeakMap<object, Lifetime>();
 
-/** `exp` of an already verified token (decoding only; the core checked the signature). */
-function expiryOf(token: string | null): number | undefined {
-  if (!token) return undefined;
-  try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * When the context's token stops being trusted, in ms since the epoch: its `exp`; or, for a
  * token the core accepted only thanks to its clock tolerance, 5 s after the context was first
@@ -40,7 +28,7 @@ function expiryOf(token: string | null): number | undefined {
 export function trustedUntil(auth: AuthState<unknown>): number | undefined {
   let life = lifetimes.get(auth);
   if (!life) {
-    life = { expMs: expiryOf(auth.token), firstSeen: Date.now() };
+    life = { expMs: auth.expiresAt(), firstSeen: Date.now() };
     lifetimes.set(auth, life);
   }
   if (life.expMs === undefined) return undefined;

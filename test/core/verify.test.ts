@@ -268,6 +268,24 @@ describe("claims schema (zod)", () => {
     expectTypeOf(state.require).returns.resolves.toEqualTypeOf<z.output<typeof schema>>();
   });
 
+  it("regression: expiresAt() comes from the verified payload, even when the schema drops exp", async () => {
+    const strict = createAuth({
+      issuer: issuer.url,
+      audience: issuer.audience,
+      claims: z.object({ sub: z.string() }),
+    });
+    const token = await issuer.sign({}, { expiresIn: 120 });
+    const { auth: state } = strict.createAuthContext({
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(state.expiresAt()).toBeUndefined();
+    const claims = await state.require();
+    expect(claims).toEqual({ sub: "auth0|test-user" });
+    const exp = JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString())
+      .exp as number;
+    expect(state.expiresAt()).toBe(exp * 1000);
+  });
+
   it("without a schema the claims are AccessTokenClaims", () => {
     const auth = createAuth({ issuer: issuer.url, audience: issuer.audience });
     expectTypeOf(auth.verify).returns.resolves.toEqualTypeOf<AccessTokenClaims>();
