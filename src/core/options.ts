@@ -6,6 +6,7 @@ import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
+import type { TokenCacheOptions } from "./token-cache.js";
 import type { AuthOptions, IssuerResolver, IssuerResolverInput } from "./types.js";
 
 /** Every asymmetric JWS algorithm jose verifies. */
@@ -38,7 +39,9 @@ export interface ResolvedOptions {
   realm: string;
   jwksUri: string | undefined;
   jwks: JSONWebKeySet | undefined;
-  cache: Required<NonNullable<AuthOptions["cache"]>>;
+  cache: Required<Omit<NonNullable<AuthOptions["cache"]>, "tokens">> & {
+    tokens: false | Required<TokenCacheOptions>;
+  };
   fetch: typeof globalThis.fetch;
   dpop: ResolvedDpop;
   trustProxy: AuthOptions["trustProxy"];

@@ -53,7 +53,7 @@ export class Verifier {
       required: [...req],
     };
     const t = o.cache.tokens;
-    this.cache = t === false ? undefined : new TokenCache(t.max ?? 5000, t.maxAge ?? 600);
+    this.cache = t === false ? undefined : new TokenCache(t.max, t.maxAge);
   }
 
   /** The key source of an issuer (created on first use; never for an unlisted issuer). */
@@ -100,18 +100,25 @@ export class Verifier {
     if (!this.cache || this.o.resolver) return undefined;
     const hit = this.cache.get(token, Date.now() / 1000);
     if (!hit) return undefined;
-    const c = hit.value;
+    return this.keyStillPublished(token, hit.value) ? hit.value.verified : undefined;
+  }
+
+  /**
+   * Whether the issuer's keys are usable now (without I/O) and still hold the entry's key;
+   * drops the entry otherwise. get() revalidates stale keys in the background.
+   */
+  private keyStillPublished(token: string, c: CachedVerification): boolean {
     const keys = this.sources.get(c.verified.issuer)?.get();
-    if (!keys || keys instanceof Promise) {
-      keys?.catch(() => {});
-      return undefined;
+    if (keys && !(keys instanceof Promise)) {
+      if (keys.generation === c.generation) return true;
+      if (c.kid !== undefined && keys.kids.has(c.kid)) {
+        c.generation = keys.generation;
+        return true;
+      }
     }
-    if (keys.generation === c.generation) return c.verified;
-    if (c.kid !== undefined && keys.kids.has(c.kid)) {
-      c.generation = keys.generation;
-      return c.verified;
-    }
-    return undefined;
+    if (keys instanceof Promise) keys.catch(() => {});
+    this.cache?.delete(token);
+    return false;
   }
 
   /** A cached verification holds while its issuer is allowed and its key still published. */
@@ -124,20 +131,7 @@ export class Verifier {
     if (this.o.resolver && !(await this.resolveIssuers(view, iss)).includes(iss)) {
       throw invalid("token issuer is not accepted", "issuer_not_allowed");
     }
-    // get() revalidates stale keys in the background; a promise means no usable keys now.
-    const keys = this.sources.get(iss)?.get();
-    if (!keys || keys instanceof Promise) {
-      keys?.catch(() => {});
-      this.cache?.delete(token);
-      return false;
-    }
-    if (keys.generation === c.generation) return true;
-    if (c.kid !== undefined && keys.kids.has(c.kid)) {
-      c.generation = keys.generation;
-      return true;
-    }
-    this.cache?.delete(token);
-    return false;
+    return this.keyStillPublished(token, c);
   }
 
   private async run(token: string, view: RequestView | undefined, now: number): Promise<Verified> {
