@@ -84,6 +84,7 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   /** Set when the check finished synchronously (cache hit): no await needed. */
   private done: Checked | undefined;
   private reported: AuthError | undefined;
+  private challengeOptions: ChallengeOptions | undefined;
 
   constructor(
     private readonly engine: ContextEngine,
@@ -92,6 +93,12 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   ) {
     this.token = extraction.ok ? extraction.credentials.token : null;
     this.scheme = extraction.ok ? extraction.credentials.scheme : null;
+  }
+
+  /** The challenge settings of this request (the scheme it used), built once when needed. */
+  private get challenge(): ChallengeOptions {
+    this.challengeOptions ??= { ...this.engine.challenge, scheme: this.scheme };
+    return this.challengeOptions;
   }
 
   /** The one memoised verification of this request. */
@@ -107,7 +114,7 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
         (checked) => this.succeeded(checked),
         (error: AuthError) => {
           this.reportFailure(error);
-          throw error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
+          throw error.applyChallenge(this.challenge);
         },
       );
       this.result.catch(() => {});
@@ -191,7 +198,7 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
 
   fail(error: AuthError): never {
     this.reportFailure(error);
-    const e = error.applyChallenge({ ...this.engine.challenge, scheme: this.scheme });
+    const e = error.applyChallenge(this.challenge);
     const sink = this.view?.setHeader;
     if (sink) for (const [name, value] of Object.entries(e.headers)) sink(name, value);
     throw e;

@@ -119,6 +119,7 @@ export class AuthError extends Error {
   headers: Record<string, string>;
   /** Extra headers given at construction (kept when challenges are rewritten). */
   readonly extraHeaders: Readonly<Record<string, string>>;
+  private applied: ChallengeOptions | undefined;
 
   constructor(description: string, options: AuthErrorOptions = {}, scope?: readonly string[]) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
@@ -139,6 +140,9 @@ export class AuthError extends Error {
    * so that challenges advertise the configured realm and DPoP algorithms.
    */
   applyChallenge(options: ChallengeOptions): this {
+    // A rejected request passes the same settings on every path (verification, require()).
+    if (this.applied === options) return this;
+    this.applied = options;
     const headers: Record<string, string> = { ...this.extraHeaders };
     const challenge = buildChallenge(this, options);
     if (challenge) headers["WWW-Authenticate"] = challenge;
