@@ -1,21 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type AuthError, type AuthOptions, createAuth } from "../../src/index.js";
-import {
-  createTestIssuer,
-  type TestIssuer,
-  type TestIssuerOptions,
-} from "../../src/testing/index.js";
+import { issuersClosedAfterEach } from "../support/issuers.js";
 
-const open: TestIssuer[] = [];
-async function start(options?: TestIssuerOptions): Promise<TestIssuer> {
-  const issuer = await createTestIssuer(options);
-  open.push(issuer);
-  return issuer;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((i) => i.close()));
-});
+const start = issuersClosedAfterEach();
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 

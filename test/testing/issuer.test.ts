@@ -8,26 +8,16 @@ import {
   generateKeyPair,
   jwtVerify,
 } from "jose";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createTestIssuer,
   type TestAlg,
   type TestFailure,
   type TestIssuer,
-  type TestIssuerOptions,
 } from "../../src/testing/index.js";
+import { issuersClosedAfterEach } from "../support/issuers.js";
 
-const open: TestIssuer[] = [];
-
-async function start(options?: TestIssuerOptions): Promise<TestIssuer> {
-  const issuer = await createTestIssuer(options);
-  open.push(issuer);
-  return issuer;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((issuer) => issuer.close()));
-});
+const start = issuersClosedAfterEach();
 
 /** Verifies `token` against a freshly fetched JWKS (no cache shared between calls). */
 function verify(issuer: TestIssuer, token: string) {
