@@ -103,7 +103,9 @@ describe.concurrent("nothing cached: 503 + Retry-After, one attempt per retry wi
     const retryAfter = 1;
     const issuer = await track(createTestIssuer());
     // Long-lived keys: this test counts fault handling, not revalidation.
-    const auth = authFor(issuer, { cache: { retryAfter, maxAge: 600, minAge: 600 } });
+    // timeout 1 s: with the tests of this block running concurrently, a healthy discovery
+    // must not time out on a loaded machine before the failing JWKS is reached ("slow" is 10 s).
+    const auth = authFor(issuer, { cache: { retryAfter, maxAge: 600, minAge: 600, timeout: 1 } });
     const server = await track(startNodeServer(auth));
     const tokens = await tokensFor(issuer);
     issuer.fail(mode, { endpoints, delayMs: 10_000 });
@@ -132,7 +134,7 @@ describe.concurrent("nothing cached: 503 + Retry-After, one attempt per retry wi
     expect(issuer.hits[failing]).toBeGreaterThanOrEqual(1);
     expect(issuer.hits[failing]).toBeLessThanOrEqual(bound(started));
     if (failing === "discovery") expect(issuer.hits.jwks).toBe(0);
-    // "slow" is cut by the 0.2 s timeout, not the 10 s delay.
+    // "slow" is cut by the 1 s timeout, not the 10 s delay.
     expect(elapsed).toBeLessThan(5_000);
 
     const second = await burst(server, tokens.slice(0, 20));
