@@ -1,11 +1,12 @@
 import { base64url } from "jose";
-import { nodeCrypto } from "./node-crypto.js";
+import { native, nativeHmac, nativeSha256 } from "./native.js";
 
 const encoder = new TextEncoder();
 
-/** base64url(SHA-256(value)): synchronous with node:crypto, else WebCrypto. */
+/** base64url(SHA-256(value)): synchronous with (self-tested) node:crypto, else WebCrypto. */
 export function sha256b64u(value: string): string | Promise<string> {
-  if (nodeCrypto) return nodeCrypto.createHash("sha256").update(value).digest("base64url");
+  const c = native();
+  if (c) return nativeSha256(c, value);
   return crypto.subtle
     .digest("SHA-256", encoder.encode(value))
     .then((d) => base64url.encode(new Uint8Array(d)));
@@ -13,7 +14,8 @@ export function sha256b64u(value: string): string | Promise<string> {
 
 /** HMAC-SHA-256 of `data` with `key`, raw bytes. */
 export async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  if (nodeCrypto) return nodeCrypto.createHmac("sha256", key).update(data).digest();
+  const c = native();
+  if (c) return nativeHmac(c, key, data);
   const k = await crypto.subtle.importKey(
     "raw",
     new Uint8Array(key),

@@ -8,6 +8,7 @@ import {
 } from "./errors.js";
 import { keyFitsAlg, thumbprint } from "./jwk.js";
 import { type DecodedJws, decodeJws } from "./jws.js";
+import { isPromiseLike } from "./maybe.js";
 import type { NonceProvider } from "./nonce.js";
 import { normalizeHtu } from "./public-url.js";
 import type { ReplayStore } from "./replay.js";
@@ -51,7 +52,7 @@ const bad = (description: string, cause?: unknown) =>
 async function signed(alg: string, jwk: JWK, jws: DecodedJws, tp?: string): Promise<boolean> {
   try {
     const r = verifySignature(alg, jwk, jws.signingInput, jws.signature, tp);
-    return r instanceof Promise ? await r : r;
+    return isPromiseLike(r) ? await r : r;
   } catch (cause) {
     if (cause instanceof UnusableKeyError)
       throw bad("DPoP proof jwk is not a usable public key", cause);
@@ -91,7 +92,7 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw bad("DPoP proof jwk must be a public key");
   if (!keyFitsAlg(jwk, alg)) throw bad("DPoP proof jwk does not fit its algorithm");
   const t = thumbprint(jwk);
-  const tp = t instanceof Promise ? await t : t;
+  const tp = isPromiseLike(t) ? await t : t;
   if (tp === undefined) throw bad("DPoP proof jwk is not a usable public key");
   if (tp !== ctx.jkt) {
     // Not the bound key: report a bad signature first (RFC 9449 order), never cache this key.
@@ -122,7 +123,7 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   if (iat < now - o.iatOffset) throw bad("DPoP proof is too old");
   if (typeof ath !== "string") throw bad("DPoP proof ath missing");
   const h = sha256b64u(ctx.accessToken);
-  if (ath !== (h instanceof Promise ? await h : h)) {
+  if (ath !== (isPromiseLike(h) ? await h : h)) {
     throw bad("DPoP proof ath does not match the access token");
   }
   if (o.nonce) {
@@ -139,7 +140,7 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
 /** Records the proof in the replay store; a replay is a 400 `invalid_dpop_proof`. */
 export async function rememberProof(p: CheckedProof, o: ResolvedDpop): Promise<void> {
   const hashed = sha256b64u(`${p.htu} ${p.jti}`);
-  const key = `dpop:${hashed instanceof Promise ? await hashed : hashed}`;
+  const key = `dpop:${isPromiseLike(hashed) ? await hashed : hashed}`;
   const ttl = Math.ceil(o.iatOffset + o.iatLeeway);
   let fresh: boolean;
   try {

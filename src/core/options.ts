@@ -52,6 +52,11 @@ export interface ResolvedOptions {
 
 const seconds = z.number().finite().nonnegative();
 const stringList = z.array(z.string().min(1)).min(1);
+// Realm-safe (a Uint8Array from another realm, e.g. an edge runtime's TextEncoder, counts).
+const bytes = z.custom<Uint8Array>(
+  (v) => ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === "[object Uint8Array]",
+  "a Uint8Array",
+);
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "a function");
 const zodSchema = z.custom<ZodType>(
   (v) => typeof v === "object" && v !== null && typeof (v as ZodType).safeParse === "function",
@@ -119,7 +124,7 @@ const optionsSchema = z.strictObject({
               typeof (v as NonceProvider).isValid === "function",
           ),
           z.strictObject({
-            secret: z.union([z.string().min(16), z.instanceof(Uint8Array)]).optional(),
+            secret: z.union([z.string().min(16), bytes]).optional(),
             rotation: z.number().finite().positive().optional(),
           }),
         ])

@@ -1,27 +1,11 @@
 import type { KeyObject } from "node:crypto";
 import { base64url, type CryptoKey, flattenedVerify, importJWK, type JWK } from "jose";
-import { nodeCrypto } from "./node-crypto.js";
+import { NATIVE_PARAMS, native, nativeVerify } from "./native.js";
 
 /** Why a key can not be used; the caller maps it to an `AuthError`. */
 export class UnusableKeyError extends Error {
   override name = "UnusableKeyError";
 }
-
-type NodeParams = { hash: string | null; padding?: number; saltLength?: number; ec?: number };
-
-const NODE_PARAMS: Record<string, NodeParams> = {
-  RS256: { hash: "sha256" },
-  RS384: { hash: "sha384" },
-  RS512: { hash: "sha512" },
-  PS256: { hash: "sha256", padding: 6, saltLength: 32 },
-  PS384: { hash: "sha384", padding: 6, saltLength: 48 },
-  PS512: { hash: "sha512", padding: 6, saltLength: 64 },
-  ES256: { hash: "sha256", ec: 64 },
-  ES384: { hash: "sha384", ec: 96 },
-  ES512: { hash: "sha512", ec: 132 },
-  EdDSA: { hash: null },
-  Ed25519: { hash: null },
-};
 
 const nodeKeys = new WeakMap<JWK, KeyObject>();
 /** Proof keys by RFC 7638 thumbprint (bounded: only keys that matched a token's cnf.jkt). */
@@ -30,10 +14,13 @@ const MAX_THUMBPRINT_KEYS = 1000;
 const webKeys = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
 
 /** Imports a public JWK once (per fetched key object) as a node:crypto KeyObject. */
-function nodeKey(jwk: JWK, thumbprint: string | undefined): KeyObject {
+function nodeKey(
+  c: typeof import("node:crypto"),
+  jwk: JWK,
+  thumbprint: string | undefined,
+): KeyObject {
   let key = thumbprint === undefined ? nodeKeys.get(jwk) : keysByThumbprint.get(thumbprint);
   if (!key) {
-    const c = nodeCrypto as NonNullable<typeof nodeCrypto>;
     try {
       key = c.createPublicKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
     } catch (cause) {
@@ -59,8 +46,9 @@ function nodeKey(jwk: JWK, thumbprint: string | undefined): KeyObject {
 /**
  * Verifies a JWS signature with a public JWK. With node:crypto: synchronous, the key
  * imported once per JWK object — or once per `thumbprint` when given (DPoP proof keys, whose
- * JWK objects are new on every request). Without node:crypto: jose / WebCrypto.
- * Returns false for a wrong signature; throws {@link UnusableKeyError} for a bad key.
+ * JWK objects are new on every request). Without node:crypto, or where it failed the
+ * self-test (see native.ts): jose / WebCrypto. Returns false for a wrong signature only;
+ * throws {@link UnusableKeyError} for a bad key, and anything else the crypto layer throws.
  */
 export function verifySignature(
   alg: string,
@@ -69,26 +57,15 @@ export function verifySignature(
   signature: Uint8Array,
   thumbprint?: string,
 ): boolean | Promise<boolean> {
-  if (nodeCrypto) {
-    const p = NODE_PARAMS[alg];
-    if (!p) return false;
-    const key = nodeKey(jwk, thumbprint);
+  const c = native();
+  if (c) {
+    const p = NATIVE_PARAMS[alg];
+    if (!p) return webVerify(alg, jwk, signingInput, signature);
+    const key = nodeKey(c, jwk, thumbprint);
     if (p.ec !== undefined && signature.length !== p.ec) return false;
-    try {
-      return nodeCrypto.verify(
-        p.hash,
-        Buffer.from(signingInput),
-        {
-          key,
-          padding: p.padding,
-          saltLength: p.saltLength,
-          dsaEncoding: p.ec !== undefined ? "ieee-p1363" : undefined,
-        },
-        signature,
-      );
-    } catch {
-      return false;
-    }
+    // node:crypto answers false for any bad signature; after the self-test an exception here
+    // is a fault of the runtime, never a "bad signature": it propagates (a 500 with its cause).
+    return nativeVerify(c, p, key, signingInput, signature);
   }
   return webVerify(alg, jwk, signingInput, signature);
 }
@@ -106,6 +83,9 @@ async function webVerify(
   }
   let pending = byAlg.get(alg);
   if (!pending) {
+    if (jwk.kty === "RSA" && rsaBits(jwk.n) < 2048) {
+      throw new UnusableKeyError("RSA keys shorter than 2048 bits are refused");
+    }
     pending = importJWK({ ...jwk, alg }, alg);
     byAlg.set(alg, pending);
   }
@@ -114,6 +94,8 @@ async function webVerify(
     key = await pending;
   } catch (cause) {
     byAlg.delete(alg);
+    // A runtime that lacks the algorithm is the server's fault (a 500), not the key's.
+    if (isUnsupported(cause)) throw cause;
     throw new UnusableKeyError("the key could not be imported", { cause });
   }
   const dot = signingInput.indexOf(".");
@@ -130,6 +112,28 @@ async function webVerify(
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") return false;
-    throw new UnusableKeyError("the key does not fit the algorithm", { cause: error });
+    // The key fits the algorithm (checked before) and was imported: anything else is the
+    // crypto layer failing, never a bad signature.
+    throw error;
   }
+}
+
+/** Bit length of an RSA modulus given as base64url (0 when it is not one). */
+function rsaBits(n: unknown): number {
+  if (typeof n !== "string") return 0;
+  let bytes: Uint8Array;
+  try {
+    bytes = base64url.decode(n);
+  } catch {
+    return 0;
+  }
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  if (i === bytes.length) return 0;
+  return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number));
+}
+
+function isUnsupported(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return e?.name === "NotSupportedError" || e?.code === "ERR_JOSE_NOT_SUPPORTED";
 }

@@ -4,6 +4,7 @@ import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
 import { selectKeys } from "./jwk.js";
 import { decodeJws } from "./jws.js";
 import { KeySource } from "./keys.js";
+import { isPromiseLike } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestView } from "./request.js";
 import { readPermissions, readScopes } from "./scopes.js";
@@ -109,14 +110,14 @@ export class Verifier {
    */
   private keyStillPublished(token: string, c: CachedVerification): boolean {
     const keys = this.sources.get(c.verified.issuer)?.get();
-    if (keys && !(keys instanceof Promise)) {
+    if (keys && !isPromiseLike(keys)) {
       if (keys.generation === c.generation) return true;
       if (c.kid !== undefined && keys.kids.has(c.kid)) {
         c.generation = keys.generation;
         return true;
       }
     }
-    if (keys instanceof Promise) keys.catch(() => {});
+    if (isPromiseLike(keys)) Promise.resolve(keys).catch(() => {});
     this.cache?.delete(token);
     return false;
   }
@@ -164,7 +165,7 @@ export class Verifier {
 
     const source = this.source(iss);
     const got = source.get();
-    let keys = got instanceof Promise ? await got : got;
+    let keys = isPromiseLike(got) ? await got : got;
     const alg = header.alg as string;
     let candidates = selectKeys(keys.keys, alg, header.kid);
     if (candidates.length === 0) {
@@ -230,7 +231,7 @@ export class Verifier {
     for (const jwk of candidates) {
       try {
         const r = verifySignature(alg, jwk, input, signature);
-        if (r instanceof Promise ? await r : r) return;
+        if (isPromiseLike(r) ? await r : r) return;
       } catch (error) {
         if (!(error instanceof UnusableKeyError)) throw error;
         unusable = error;
