@@ -42,7 +42,10 @@ export {
 export type {
   AuthContextInput,
   ConnectionInfoLike,
+  HeaderSinkLike,
   HeadersLike,
+  LambdaContextInput,
+  LambdaEventLike,
   RequestLike,
   ResponseSinkLike,
 } from "./core/request.js";

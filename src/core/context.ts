@@ -51,7 +51,22 @@ export interface AuthState<Claims = unknown> {
    * checks that reject on their own terms, e.g. a 403 from a claims predicate.
    */
   fail(error: AuthError): never;
+  /**
+   * The response headers of this request's check that no response sink took: the
+   * `WWW-Authenticate` (and `DPoP-Nonce`, `Retry-After`) of a refusal, and the headers of a
+   * success (e.g. a rotated `DPoP-Nonce`). Empty when the context had a sink (`res`,
+   * `resHeaders`): they were written there already. For adapters whose context cannot write
+   * response headers — `authResponseMeta` of `scopegate/trpc` reads it on AWS Lambda.
+   *
+   * @example
+   * ```ts
+   * responseMeta: ({ ctx }) => ({ headers: ctx?.auth.pendingHeaders() }),
+   * ```
+   */
+  pendingHeaders(): Readonly<Record<string, string>>;
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * One outcome of a check, for metrics and logs (`onAuthResult`). Never carries the token or
@@ -84,6 +99,8 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   /** Set when the check finished synchronously (cache hit): no await needed. */
   private done: Checked | undefined;
   private reported: AuthError | undefined;
+  /** Headers of refusals, kept only when there is no sink (see `pendingHeaders`). */
+  private unsent: Record<string, string> | undefined;
   private challengeOptions: ChallengeOptions | undefined;
 
   constructor(
@@ -201,7 +218,15 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
     const e = error.applyChallenge(this.challenge);
     const sink = this.view?.setHeader;
     if (sink) for (const [name, value] of Object.entries(e.headers)) sink(name, value);
+    else this.unsent = { ...this.unsent, ...e.headers };
     throw e;
+  }
+
+  pendingHeaders(): Readonly<Record<string, string>> {
+    if (this.view?.setHeader) return NO_HEADERS;
+    const success = this.done?.responseHeaders;
+    if (!success && !this.unsent) return NO_HEADERS;
+    return { ...success, ...this.unsent };
   }
 
   private reportFailure(error: AuthError): void {

@@ -1,20 +1,66 @@
+import { isLambdaEvent, readLambdaEvent } from "./request-lambda.js";
 import type { HeaderLookup } from "./types.js";
 
 /**
  * What `createAuthContext` accepts: a Fetch `Request`, a Node `IncomingMessage`, a plain
- * `{ headers, method?, url? }`, or the context-factory input of tRPC
- * (`{ req, res?, resHeaders?, info? }`) or graphql-yoga (`{ request }`).
+ * `{ headers, method?, url? }`, an AWS Lambda HTTP event, or the context-factory input of
+ * tRPC (`{ req, res?, resHeaders?, info? }` from standalone, Express, Fastify, fetch, Next.js
+ * and WebSocket; `{ event, context, info }` from AWS Lambda) or graphql-yoga (`{ request }`).
  */
 export type AuthContextInput =
   | RequestLike
   | {
       req: RequestLike;
-      /** A Node `ServerResponse` (headers are written to it), or e.g. tRPC's WebSocket. */
-      res?: ResponseSinkLike | object;
+      /**
+       * Where headers are written: a Node `ServerResponse` (`setHeader`), a Fastify reply
+       * (`header`); anything else (e.g. tRPC's WebSocket) is ignored.
+       */
+      res?: ResponseSinkLike | HeaderSinkLike | object;
       resHeaders?: HeadersLike;
       info?: ConnectionInfoLike;
     }
-  | { request: RequestLike; [key: string]: unknown };
+  | { request: RequestLike; [key: string]: unknown }
+  | LambdaContextInput;
+
+/**
+ * tRPC's AWS Lambda context input (`CreateAWSLambdaContextOptions`). It has no response sink:
+ * pass `authResponseMeta` from `scopegate/trpc` as the adapter's `responseMeta` so the
+ * challenge headers reach the response.
+ */
+export interface LambdaContextInput {
+  /** The API Gateway (REST, HTTP API payload 1.0 or 2.0) or function URL event. */
+  event: LambdaEventLike;
+  /** The Lambda invocation context (not read). */
+  context?: unknown;
+  info?: ConnectionInfoLike;
+}
+
+/**
+ * The fields of an AWS Lambda HTTP event that are read: API Gateway REST APIs and HTTP APIs
+ * with payload 1.0 (`httpMethod`, `multiValueHeaders`, `requestContext.path`), HTTP APIs with
+ * payload 2.0 and Lambda function URLs (`version: "2.0"`, `rawPath`, `requestContext.http`).
+ * The request URL (DPoP `htu`) is `https://{requestContext.domainName}` + the path the client
+ * called (see the README's hosts table); `publicUrl` overrides the origin.
+ */
+export interface LambdaEventLike {
+  /** `"2.0"` for payload 2.0 and function URLs; absent or `"1.0"` for payload 1.0. */
+  version?: string;
+  httpMethod?: string;
+  path?: string;
+  rawPath?: string;
+  rawQueryString?: string;
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  requestContext?: {
+    domainName?: string;
+    path?: string;
+    stage?: string;
+    http?: { method?: string; path?: string; sourceIp?: string };
+    identity?: { sourceIp?: string | null };
+  };
+}
 
 /** A Fetch `Request`, a Node `IncomingMessage` or a plain object with headers. */
 export type RequestLike =
@@ -31,6 +77,13 @@ export type RequestLike =
 export interface HeadersLike {
   get(name: string): string | null;
   set(name: string, value: string): void;
+}
+
+/** A Fastify reply (`FastifyReply`): headers are written with `header(name, value)`. */
+export interface HeaderSinkLike {
+  header(name: string, value: string): unknown;
+  /** `true` once the reply was sent. */
+  sent?: boolean;
 }
 
 /** A Node `ServerResponse`-like object headers can be written to. */
@@ -109,11 +162,41 @@ function sinkFromHeaders(h: HeadersLike): (name: string, value: string) => void 
   return (name, value) => h.set(name, value);
 }
 
-function sinkFromResponse(res: ResponseSinkLike): (name: string, value: string) => void {
-  return (name, value) => {
-    if (res.headersSent) return;
-    res.setHeader(name, value);
-  };
+type Sink = (name: string, value: string) => void;
+
+/** The header sink of a tRPC `res`: a Node response, a Fastify reply, or none. */
+function sinkFromResponse(res: unknown): Sink | undefined {
+  if (typeof res !== "object" || res === null) return undefined;
+  const node = res as ResponseSinkLike;
+  if (typeof node.setHeader === "function") {
+    return (name, value) => {
+      if (node.headersSent) return;
+      node.setHeader(name, value);
+    };
+  }
+  const reply = res as HeaderSinkLike;
+  if (typeof reply.header === "function") {
+    return (name, value) => {
+      if (reply.sent === true) return;
+      reply.header(name, value);
+    };
+  }
+  return undefined;
+}
+
+function paramsOf(info: unknown): Record<string, unknown> | undefined {
+  if (typeof info !== "object" || info === null) return undefined;
+  const params = (info as ConnectionInfoLike).connectionParams;
+  return params && typeof params === "object" ? params : undefined;
+}
+
+/** Node's `rawHeaders` of a request, or of the `IncomingMessage` a Fastify request wraps. */
+function rawHeadersOf(r: { rawHeaders?: unknown; raw?: unknown }): string[] | undefined {
+  if (Array.isArray(r.rawHeaders)) return r.rawHeaders;
+  const raw = r.raw as { rawHeaders?: unknown } | undefined;
+  return typeof raw === "object" && raw !== null && Array.isArray(raw.rawHeaders)
+    ? raw.rawHeaders
+    : undefined;
 }
 
 /** Reduces any supported input to a {@link RequestView}; internal. */
@@ -126,28 +209,30 @@ export function readRequest(input: unknown): RequestView | undefined {
   if ("req" in outer && isRequestLike(outer.req)) {
     req = outer.req;
     if (isHeaders(outer.resHeaders)) setHeader = sinkFromHeaders(outer.resHeaders);
-    else if (outer.res && typeof (outer.res as ResponseSinkLike).setHeader === "function") {
-      setHeader = sinkFromResponse(outer.res as ResponseSinkLike);
-    }
-    const info = outer.info as ConnectionInfoLike | undefined;
-    const params = info?.connectionParams;
-    if (params && typeof params === "object") connectionParams = params;
+    else setHeader = sinkFromResponse(outer.res);
+    connectionParams = paramsOf(outer.info);
   } else if ("request" in outer && isRequestLike(outer.request)) {
     req = outer.request;
+  } else if ("event" in outer && typeof outer.event === "object" && outer.event !== null) {
+    return readLambdaEvent(outer.event as Record<string, unknown>, paramsOf(outer.info));
   }
   if (!isRequestLike(req)) return undefined;
   const r = req as Exclude<RequestLike, Request> & {
     socket?: { remoteAddress?: string; encrypted?: boolean };
+    raw?: unknown;
   };
-  const headers = isHeaders(r.headers)
-    ? fromHeaders(r.headers)
-    : fromNode(r.headers as Record<string, string | string[] | undefined>, r.rawHeaders);
+  let headers: HeaderLookup;
+  if (isHeaders(r.headers)) headers = fromHeaders(r.headers);
+  else if (req === input && isLambdaEvent(outer)) return readLambdaEvent(outer, undefined);
+  else
+    headers = fromNode(r.headers as Record<string, string | string[] | undefined>, rawHeadersOf(r));
+  const socket = typeof r.socket === "object" && r.socket !== null ? r.socket : undefined;
   return {
     headers,
     method: typeof r.method === "string" ? r.method : undefined,
     url: typeof r.url === "string" ? r.url : undefined,
-    remoteAddress: r.socket?.remoteAddress,
-    encrypted: r.socket?.encrypted === true,
+    remoteAddress: typeof socket?.remoteAddress === "string" ? socket.remoteAddress : undefined,
+    encrypted: socket?.encrypted === true,
     connectionParams,
     setHeader,
   };

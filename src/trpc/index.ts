@@ -40,6 +40,11 @@ export {
   requirePermissions,
   requireScopes,
 } from "./middleware.js";
+export {
+  type AuthResponseMetaOptions,
+  authResponseMeta,
+  withAuthResponseMeta,
+} from "./response-meta.js";
 export type {
   AuthContext,
   AuthenticatedContext,
