@@ -12,6 +12,11 @@
  * least disturbed by other processes); the median of the round means is shown beside it.
  */
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import type { Handler, NextFunction, Request, Response } from "express";
 import { auth as eojbAuth, requiredScopes as eojbRequiredScopes } from "express-oauth2-jwt-bearer";
 import { createVerifier } from "fast-jwt";
@@ -119,6 +124,36 @@ function runHandler(handler: Handler, req: Request): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A second copy of scopegate in this process that runs as on a runtime without node:crypto
+ * (Workers without `nodejs_compat`, Deno's and browsers' WebCrypto): src/index.ts bundled with
+ * src/core/node-crypto.ts replaced by the test suite's stand-in, so every signature and hash
+ * goes through jose / WebCrypto. Same run, same token, same issuer as the node:crypto rows.
+ */
+async function webCryptoScopegate(): Promise<typeof import("scopegate")> {
+  const standIn = fileURLToPath(new URL("../test/support/no-node-crypto.ts", import.meta.url));
+  const out = await build({
+    entryPoints: [fileURLToPath(new URL("../src/index.ts", import.meta.url))],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "no-node-crypto",
+        setup(b) {
+          b.onResolve({ filter: /\/node-crypto\.js$/ }, () => ({ path: standIn }));
+        },
+      },
+    ],
+  });
+  const file = join(mkdtempSync(join(tmpdir(), "scopegate-bench-")), "webcrypto.mjs");
+  writeFileSync(file, out.outputFiles[0]?.text ?? "");
+  return import(pathToFileURL(file).href) as Promise<typeof import("scopegate")>;
+}
+
 async function proofPool(
   issuer: TestIssuer,
   key: DpopKeyPair,
@@ -163,7 +198,16 @@ async function run(issuer: TestIssuer): Promise<void> {
   const cached = createAuth({ issuer: issuer.url, audience: AUDIENCE });
   await cold.warmup();
   await cached.warmup();
-  const request = (a: typeof cached) => async () => {
+  const web = await webCryptoScopegate();
+  const webCold = web.createAuth({
+    issuer: issuer.url,
+    audience: AUDIENCE,
+    cache: { tokens: false },
+  });
+  const webCached = web.createAuth({ issuer: issuer.url, audience: AUDIENCE });
+  await webCold.warmup();
+  await webCached.warmup();
+  const request = (a: Pick<typeof cached, "createAuthContext">) => async () => {
     const { auth } = a.createAuthContext({ headers: { authorization: bearer } });
     await auth.require();
     if (!(await auth.hasScopes(SCOPE))) throw new Error("scope");
@@ -266,6 +310,18 @@ async function run(issuer: TestIssuer): Promise<void> {
       name: "**scopegate cached request**",
       what: "`createAuthContext({ headers })` + `require()` + `hasScopes()`, token cache on (hit)",
       fn: request(cached),
+    },
+    {
+      id: "webCold",
+      name: "scopegate cold verify, **WebCrypto path**",
+      what: "as the cold row, in a copy of scopegate without node:crypto (jose / WebCrypto, as on Workers or Deno)",
+      fn: () => webCold.verify(token),
+    },
+    {
+      id: "webCached",
+      name: "scopegate cached request, **WebCrypto path**",
+      what: "as the cached row, in the same copy without node:crypto",
+      fn: request(webCached),
     },
     {
       id: "joseLocal",
@@ -456,6 +512,7 @@ async function run(issuer: TestIssuer): Promise<void> {
     `The floor is the least a JWT verifier does per token (what is included is listed in its row); scopegate's cold verify is ${(coldAvg / avg("sig")).toFixed(2)}× the bare \`crypto.verify\` call.`,
     `Request rows (context + \`require()\` + scope check) are what a tRPC or GraphQL request pays. Without its token cache, scopegate's request costs ${us(avg("coldRequest"))} µs against express-oauth2-jwt-bearer's ${us(avg("eojb"))} µs (${(avg("eojb") / avg("coldRequest")).toFixed(2)}× faster).`,
     `DPoP rows: at most ${DPOP_SAMPLES} timed calls per round, one per sample; each call takes its own proof from a pool signed just before the round (distinct \`jti\`, signing outside the timed region), so scopegate's default in-memory replay store sees — and records — a fresh proof every time. express-oauth2-jwt-bearer keeps no \`jti\` record.`,
+    `WebCrypto path: a second copy of scopegate in this process, bundled with node:crypto removed (what Workers without \`nodejs_compat\`, Deno's WebCrypto and the edge runtime get). Its cold verify is ${(avg("webCold") / coldAvg).toFixed(2)}× the node:crypto path's and ${(avg("webCold") / avg("joseLocal")).toFixed(2)}× jose's \`jwtVerify\` (which it calls for the signature); its cached request is ${(avg("webCached") / cachedAvg).toFixed(2)}× the node:crypto path's (a cache hit does no crypto).`,
     "p50 / p75 / p99 of rows under ~65 µs are percentiles of means over 4 096-call batches (mitata).",
     `Goal checks: the absolute ones (µs) use the best round; the relative ones take the ratio within each round (the two rows measured seconds apart) and the median over the ${ROUNDS} rounds, which is steadier than a ratio of best rounds on a shared machine.`,
   ];
