@@ -4,7 +4,16 @@ import { buildApi, startIssuer } from "./support/api.js";
 import { batchClient, bearer, client, failure } from "./support/client.js";
 import { type AdapterName, type RunningServer, startServer } from "./support/servers.js";
 
-const ADAPTERS: AdapterName[] = ["fetch", "standalone", "express"];
+const ADAPTERS: AdapterName[] = [
+  "fetch",
+  "standalone",
+  "express",
+  "fastify",
+  "next-pages",
+  "lambda-v1",
+  "lambda-v2",
+  "lambda-url",
+];
 
 let issuer: TestIssuer;
 let api: ReturnType<typeof buildApi>;

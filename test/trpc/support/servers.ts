@@ -9,8 +9,17 @@ import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import express from "express";
 import type { Auth } from "scopegate";
 import { WebSocketServer } from "ws";
+import { startFastify, startLambda, startNextPages } from "./hosts.js";
 
-export type AdapterName = "fetch" | "standalone" | "express";
+export type AdapterName =
+  | "fetch"
+  | "standalone"
+  | "express"
+  | "fastify"
+  | "next-pages"
+  | "lambda-v1"
+  | "lambda-v2"
+  | "lambda-url";
 
 export interface RunningServer {
   /** Base URL of the tRPC endpoint, e.g. `http://127.0.0.1:1234/trpc`. */
@@ -94,6 +103,14 @@ export function startServer(
       app.use("/trpc", createExpressMiddleware({ router, createContext: auth.createAuthContext }));
       return listen(createServer(app), "/trpc");
     }
+    case "fastify":
+      return startFastify(router, auth);
+    case "next-pages":
+      return startNextPages(router, auth);
+    case "lambda-v1":
+    case "lambda-v2":
+    case "lambda-url":
+      return startLambda(adapter, router, auth);
   }
 }
 
