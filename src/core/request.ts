@@ -223,8 +223,10 @@ export function readRequest(input: unknown): RequestView | undefined {
   };
   let headers: HeaderLookup;
   if (isHeaders(r.headers)) headers = fromHeaders(r.headers);
-  else if (req === input && isLambdaEvent(outer)) return readLambdaEvent(outer, undefined);
-  else
+  // A bare Lambda event has `httpMethod` or `requestContext.http.method`, never `method`.
+  else if (req === input && r.method === undefined && isLambdaEvent(outer)) {
+    return readLambdaEvent(outer, undefined);
+  } else
     headers = fromNode(r.headers as Record<string, string | string[] | undefined>, rawHeadersOf(r));
   const socket = typeof r.socket === "object" && r.socket !== null ? r.socket : undefined;
   return {
