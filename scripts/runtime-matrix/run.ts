@@ -508,7 +508,7 @@ const config :Workerd.Config = (
     (name = "graphql", address = "127.0.0.1:${ports.graphql}", http = (), service = "graphql"),
   ],
 );
-# The shared suite: static JWKS, no network.
+# The shared suite: static JWKS; its one network case fetches the test issuer on loopback.
 const suite :Workerd.Worker = ${worker(files.suite, {})};
 # examples/trpc/hosts/worker.ts: an issuer URL on loopback (discovery and JWKS over fetch).
 const trpc :Workerd.Worker = ${worker(files.trpc, {
@@ -547,9 +547,12 @@ async function workerdRow(compat: boolean, issuer: TestIssuer, dpopAlgs: readonl
     try {
       await waitForHttp(p, `http://127.0.0.1:${ports.suite}/`, 30_000);
       try {
-        const res = await fetch(`http://127.0.0.1:${ports.suite}/suite`, {
-          signal: AbortSignal.timeout(120_000),
-        });
+        const res = await fetch(
+          `http://127.0.0.1:${ports.suite}/suite?network=${encodeURIComponent(network)}`,
+          {
+            signal: AbortSignal.timeout(120_000),
+          },
+        );
         const text = await res.text();
         if (res.status !== 200)
           throw new Error(`GET /suite answered ${res.status}: ${text.slice(0, 2000)}`);
@@ -593,7 +596,9 @@ async function edgeRow() {
     ]);
     try {
       const [url] = await waitForOutput(p, /http:\/\/127\.0\.0\.1:\d+/, 30_000);
-      const res = await fetch(`${url}/suite`, { signal: AbortSignal.timeout(120_000) });
+      const res = await fetch(`${url}/suite?network=${encodeURIComponent(network)}`, {
+        signal: AbortSignal.timeout(120_000),
+      });
       const text = await res.text();
       if (res.status !== 200)
         throw new Error(`GET /suite answered ${res.status}: ${text.slice(0, 2000)}\n${p.output()}`);
@@ -612,6 +617,7 @@ const began = Date.now();
 const timings: string[] = [];
 let exitCode = 0;
 let issuer: TestIssuer | undefined;
+let network = "";
 try {
   const { commit } = await prepare();
   timings.push(`build, pack, install ${((Date.now() - began) / 1000).toFixed(1)} s`);
@@ -629,10 +635,19 @@ try {
   )) as typeof import("scopegate/testing");
   const core = (await import(packed("index.js"))) as typeof import("scopegate");
   issuer = await testingModule.createTestIssuer();
+  // The issuer makes a key per algorithm on first use: use each one the host checks sign with,
+  // so the static JWKS handed to the GraphQL Worker holds them all.
+  for (const alg of ["RS256", "ES256", "PS256", "EdDSA"] as const) await issuer.sign({}, { alg });
   const dpopAlgs = core.ASYMMETRIC_ALGORITHMS;
+  // The suite's discovery-over-loopback case: this issuer, and a token it signed.
+  network = JSON.stringify({
+    issuer: issuer.url,
+    audience: issuer.audience,
+    token: await issuer.sign({ sub: "network-user" }, { expiresIn: 900 }),
+  });
 
   await row("node20", `node ${process.version}`, async (r) => {
-    const report = await scriptReport(process.execPath, [script]);
+    const report = await scriptReport(process.execPath, [script, network]);
     r.detail = cryptoPath(report);
     r.parts.suite = report.results;
     r.parts["scopegate/testing"] = (await scriptReport(process.execPath, [testing])).results;
@@ -641,7 +656,7 @@ try {
     const major = version.split(".")[0];
     await row(`node${major}`, `node v${version}`, async (r) => {
       const npx = ["-y", "-p", `node@${version}`, "--", "node"];
-      const report = await scriptReport("npx", [...npx, script], 240_000);
+      const report = await scriptReport("npx", [...npx, script, network], 240_000);
       if (report.runtime !== `node v${version}`) throw new Error(`ran on ${report.runtime}`);
       r.detail = cryptoPath(report);
       r.parts.suite = report.results;
@@ -649,7 +664,7 @@ try {
   }
   await row("bun", `bun ${pins.dependencies.bun}`, async (r) => {
     const bun = bunBinary();
-    const report = await scriptReport(bun, [script]);
+    const report = await scriptReport(bun, [script, network]);
     r.detail = cryptoPath(report);
     r.parts.suite = report.results;
     r.parts["examples/trpc/hosts/serve.ts (Bun.serve)"] = await serveExample(
@@ -662,7 +677,7 @@ try {
   });
   await row("deno", `deno ${pins.dependencies.deno}`, async (r) => {
     const deno = denoBinary();
-    const report = await scriptReport(deno, ["run", "-A", script]);
+    const report = await scriptReport(deno, ["run", "-A", script, network]);
     r.detail = cryptoPath(report);
     r.parts.suite = report.results;
     r.parts["examples/trpc/hosts/serve.ts (Deno.serve)"] = await serveExample(

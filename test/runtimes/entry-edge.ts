@@ -1,9 +1,9 @@
 /**
  * Runtime-matrix entry for Vercel's edge runtime (the `edge-runtime` package, what `next dev`
  * runs edge routes in): a service-worker style script; `GET /suite` answers the shared suite's
- * report as JSON.
+ * report as JSON. `?network=` (a JSON `NetworkTarget`) adds the discovery-over-loopback case.
  */
-import { runSuite } from "./suite.js";
+import { type NetworkTarget, runSuite } from "./suite.js";
 
 interface FetchEvent {
   request: Request;
@@ -12,9 +12,12 @@ interface FetchEvent {
 declare function addEventListener(type: "fetch", listener: (event: FetchEvent) => void): void;
 
 addEventListener("fetch", (event) => {
-  if (new URL(event.request.url).pathname !== "/suite") {
+  const url = new URL(event.request.url);
+  if (url.pathname !== "/suite") {
     event.respondWith(new Response("not found", { status: 404 }));
     return;
   }
-  event.respondWith(runSuite().then((report) => Response.json(report)));
+  const network = url.searchParams.get("network");
+  const options = { network: network ? (JSON.parse(network) as NetworkTarget) : undefined };
+  event.respondWith(runSuite(options).then((report) => Response.json(report)));
 });

@@ -1,12 +1,15 @@
 /**
  * Runtime-matrix entry for Node, Bun and Deno: runs the shared suite and prints its report
  * (one marked JSON line) for the driver, scripts/runtime-matrix/run.ts. Exits 1 on a failure.
+ * An optional argument, a JSON {@link NetworkTarget}, adds the discovery-over-loopback case.
  */
 import { RESULTS_MARKER } from "./cases.js";
-import { runSuite } from "./suite.js";
+import { type NetworkTarget, runSuite } from "./suite.js";
 
-const report = await runSuite();
+const proc = (globalThis as unknown as { process: { argv: string[]; exit(code: number): never } })
+  .process;
+const arg = proc.argv[2];
+const report = await runSuite({ network: arg ? (JSON.parse(arg) as NetworkTarget) : undefined });
 console.log(RESULTS_MARKER + JSON.stringify(report));
-const failed = report.results.some((r) => !r.ok);
 // Deno 2, Bun and Node all have `process`; exit explicitly so no cache timer keeps us alive.
-(globalThis as unknown as { process: { exit(code: number): never } }).process.exit(failed ? 1 : 0);
+proc.exit(report.results.some((r) => !r.ok) ? 1 : 0);

@@ -518,10 +518,45 @@ function cases(f: () => Promise<Fixture>): Case[] {
 }
 
 /**
+ * An issuer on the driver's loopback (the packed `scopegate/testing` on the Node host) and a
+ * token it signed: with it the suite also checks discovery and JWKS over the runtime's own
+ * `fetch`, as a deployed `createAuth({ issuer })` or `createAuth({ domain })` works.
+ */
+export interface NetworkTarget {
+  issuer: string;
+  audience: string;
+  token: string;
+}
+
+function networkCase(target: NetworkTarget): Case {
+  return [
+    "createAuth({ issuer }) on loopback: discovery + JWKS through this runtime's fetch -> claims",
+    async () => {
+      const auth = createAuth({ issuer: target.issuer, audience: target.audience });
+      const claims = await auth.verify(target.token);
+      eq([claims.sub, claims.iss], ["network-user", target.issuer], "claims");
+    },
+  ];
+}
+
+/** The causes of an error, outermost first ("TypeError: Illegal invocation" matters here). */
+function causes(error: unknown): string {
+  const chain: string[] = [];
+  let e = (error as { cause?: unknown }).cause;
+  while (e !== undefined && chain.length < 4) {
+    chain.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return chain.length ? `; cause: ${chain.join(" <- ")}` : "";
+}
+
+/**
  * Runs every case (each with a deadline) and returns the outcomes; never throws. Keys are
  * generated on the first call, inside the request in Workers (no crypto at global scope there).
  */
-export async function runSuite(options: { caseTimeoutMs?: number } = {}): Promise<SuiteReport> {
+export async function runSuite(
+  options: { caseTimeoutMs?: number; network?: NetworkTarget } = {},
+): Promise<SuiteReport> {
   let fixed: Promise<Fixture> | undefined;
   const f = () => {
     fixed ??= fixture();
@@ -529,8 +564,10 @@ export async function runSuite(options: { caseTimeoutMs?: number } = {}): Promis
   };
   const describe = (error: unknown) =>
     error instanceof AuthError
-      ? `unexpected AuthError ${error.status} ${error.code} (${error.reason}): ${error.description}`
+      ? `unexpected AuthError ${error.status} ${error.code} (${error.reason}): ${error.description}${causes(error)}`
       : describeError(error);
-  const results = await runCases(cases(f), options.caseTimeoutMs ?? 20_000, describe);
+  const list = cases(f);
+  if (options.network) list.push(networkCase(options.network));
+  const results = await runCases(list, options.caseTimeoutMs ?? 20_000, describe);
   return { ...describeRuntime(), results };
 }
