@@ -447,8 +447,9 @@ async function row(
   print(r);
 }
 
+/** How the runtime describes itself, and whether the core could take its node:crypto path. */
 const cryptoPath = (report: SuiteReport) =>
-  `${report.runtime}; ${report.nodeCrypto ? "node:crypto present" : "no node:crypto, WebCrypto only"}`;
+  `${/^(node|bun|deno) /.test(report.runtime) ? "" : `${report.runtime}; `}${report.nodeCrypto ? "node:crypto present" : "no node:crypto, WebCrypto only"}`;
 
 /** Serves an example with Bun or Deno (serve.ts) and runs the tRPC host checks against it. */
 async function serveExample(
