@@ -215,10 +215,16 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   if (o.jwksUri !== undefined && o.jwks !== undefined) {
     throw new ConfigurationError("jwks", "use either jwks (static keys) or jwksUri, not both");
   }
-  const fetchFn = (o.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch;
-  if (typeof fetchFn !== "function") {
+  const given = o.fetch as typeof globalThis.fetch | undefined;
+  if (given === undefined && typeof globalThis.fetch !== "function") {
     throw new ConfigurationError("fetch", "no global fetch in this runtime; pass options.fetch");
   }
+  // Never called as a method of another object: workerd's fetch throws "Illegal invocation"
+  // unless `this` is the global object, so the default is called on globalThis each time.
+  const fetchFn: typeof globalThis.fetch =
+    given === undefined
+      ? (input, init) => globalThis.fetch(input, init)
+      : (input, init) => given(input, init);
   const c = o.cache ?? {};
   const cache = {
     maxAge: c.maxAge ?? 600,
