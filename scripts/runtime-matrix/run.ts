@@ -10,6 +10,7 @@
  *   npm run test:runtimes -- --skip-build      # reuse dist/ as it is
  *   npm run test:runtimes -- --only=bun,workerd-compat
  *   npm run test:runtimes -- --ref=HEAD          # build a commit (git archive), not the work tree
+ *   npm run test:runtimes -- --source=../other   # build another checkout of scopegate
  *
  * Versions are pinned in test/runtimes/package.json (+ lockfile, installed with `npm ci`); the
  * consumer lives in $SCOPEGATE_RUNTIMES_DIR or the system temp dir, outside the repository, so
@@ -44,6 +45,7 @@ const out = join(consumer, "out");
 const args = process.argv.slice(2);
 const skipBuild = args.includes("--skip-build");
 const ref = args.find((a) => a.startsWith("--ref="))?.slice("--ref=".length);
+const sourceDir = args.find((a) => a.startsWith("--source="))?.slice("--source=".length);
 const only = args
   .find((a) => a.startsWith("--only="))
   ?.slice("--only=".length)
@@ -247,6 +249,13 @@ async function prepare(): Promise<{ tarball: string; commit: string }> {
     );
     await symlink(join(root, "node_modules"), join(source, "node_modules"));
     commit = (await must("git", ["rev-parse", "--short", ref], root, 10_000)).trim();
+  }
+  if (sourceDir) {
+    source = resolve(sourceDir);
+    if (!existsSync(join(source, "node_modules"))) {
+      await symlink(join(root, "node_modules"), join(source, "node_modules"));
+    }
+    commit = `${source} (${(await must("git", ["-C", source, "describe", "--always", "--dirty"], root, 10_000).catch(() => "not a git checkout")).trim()})`;
   }
   if (!skipBuild || ref) await must("npm", ["run", "build", "--silent"], source, 180_000);
   const packed = await must(
