@@ -59,13 +59,17 @@ export function authResponseMeta(opts: AuthResponseMetaOptions): ResponseMeta {
 
 /** Lays `own` over `headers` (a name `own` sets replaces the auth header of that name). */
 function overlay(headers: Headers, own: NonNullable<ResponseMeta["headers"]>): void {
-  if (own instanceof Headers) {
+  // A Headers-like object (realm-safe: not instanceof, and forEach, which every lib has).
+  if (
+    typeof (own as Headers).forEach === "function" &&
+    typeof (own as Headers).get === "function"
+  ) {
     const seen = new Set<string>();
-    for (const [name, value] of own) {
+    (own as Headers).forEach((value, name) => {
       if (!seen.has(name)) headers.delete(name);
       seen.add(name);
       headers.append(name, value);
-    }
+    });
     return;
   }
   for (const [name, value] of Object.entries(own)) {
