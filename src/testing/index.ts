@@ -1,6 +1,10 @@
 /**
  * `scopegate/testing`: a local OAuth 2.0 / OpenID Connect issuer for tests and demos.
  *
+ * It serves real HTTP with `node:http`, so it runs on Node, Bun and Deno (all three are
+ * tested), not inside a Cloudflare Worker or Vercel's edge runtime: there, start it on the
+ * host and give the Worker its URL (`issuer: issuer.url`).
+ *
  * @example
  * ```ts
  * import { createTestIssuer } from "scopegate/testing";
