@@ -24,6 +24,19 @@ export {
   type ToGraphQLErrorOptions,
   toGraphQLError,
 } from "./errors.js";
-export { type AuthMode, type AuthPluginContext, type UseAuthOptions, useAuth } from "./plugin.js";
+export {
+  type AuthMode,
+  type CheckOperationArgs,
+  checkOperation,
+  type OperationDenial,
+} from "./operation.js";
+export {
+  type AuthEnvelopPlugin,
+  type AuthPluginContext,
+  type EnvelopExecutionArgs,
+  type EnvelopOperationPayload,
+  type UseAuthOptions,
+  useAuth,
+} from "./plugin.js";
 export { authDirectiveTypeDefs } from "./sdl.js";
 export { type AuthDirectiveOptions, authDirective } from "./transform.js";

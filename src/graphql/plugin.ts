@@ -1,35 +1,13 @@
 import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema } from "graphql";
-import type { Plugin } from "graphql-yoga";
-import {
-  type Auth,
-  type AuthContextInput,
-  type AuthError,
-  type AuthState,
-  ConfigurationError,
-} from "scopegate";
-import { analyzeOperation, findOperation, type ProtectedSelection } from "./analysis.js";
-import { evaluate, expiredError, expiresAt } from "./check.js";
+import { type Auth, type AuthContextInput, type AuthState, ConfigurationError } from "scopegate";
+import { expiredError } from "./check.js";
 import { isAuthError, toGraphQLError } from "./errors.js";
-import { authStateOf, indexes, plans } from "./state.js";
+import { type AuthMode, checkOperation, type OperationDenial } from "./operation.js";
+import { authStateOf, expiryHandled } from "./state.js";
 import { endAtExpiry } from "./subscription.js";
 import { authDirective } from "./transform.js";
 
-/**
- * What `useAuth` does with a denied field.
- *
- * - `"reject"` (default): nothing executes; the response has no `data`, one error per
- *   denied path, and the HTTP status of the failure (401 / 403 / 400 / 503).
- * - `"filter"`: denied fields resolve to `null` with an error each (null propagates by
- *   GraphQL's rules), the rest executes, status 200. A malformed `Authorization` header
- *   (400) and a key outage (503) still reject the whole operation.
- *
- * @example
- * ```ts
- * const mode: AuthMode = "filter";
- * createYoga({ schema, plugins: [useAuth(auth, { mode })] });
- * ```
- */
-export type AuthMode = "reject" | "filter";
+export type { AuthMode } from "./operation.js";
 
 /**
  * Options of {@link useAuth}.
@@ -45,7 +23,8 @@ export interface UseAuthOptions {
 }
 
 /**
- * What the plugin adds to the GraphQL context.
+ * The GraphQL context scopegate needs, and what `useAuth` adds to yours: type your
+ * resolvers' context with it (and yoga's `createSchema<AuthPluginContext<Claims>>`).
  *
  * @example
  * ```ts
@@ -54,29 +33,95 @@ export interface UseAuthOptions {
  * };
  * ```
  */
-export interface AuthPluginContext<Claims> {
+export interface AuthPluginContext<Claims = unknown> {
   /** The per-request auth state (one verification per HTTP request, also in a batch). */
   auth: AuthState<Claims>;
 }
 
-type Context = Record<string, unknown>;
-/** The execution arguments as graphql-js types them (envelop types them loosely). */
-interface GateArgs {
+/** The execution arguments an envelop hook receives (graphql-js `ExecutionArgs`, structurally). */
+export interface EnvelopExecutionArgs {
   schema: GraphQLSchema;
   document: DocumentNode;
-  contextValue: Context;
-  variableValues?: Readonly<Record<string, unknown>> | null;
-  operationName?: string | null;
+  contextValue?: unknown;
+  variableValues?: Readonly<Record<string, unknown>> | null | undefined;
+  operationName?: string | null | undefined;
 }
-type Gate =
-  | { stop: ExecutionResult }
-  | { stop?: undefined; state: AuthState<unknown> | undefined; verified: boolean };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+/** The `onExecute` / `onSubscribe` payload of envelop, the part `useAuth` reads. */
+export interface EnvelopOperationPayload {
+  args: EnvelopExecutionArgs;
+  setResultAndStopExecution(result: ExecutionResult): void;
+}
+
+/** A hook that may replace a result. */
+interface ResultPayload<T> {
+  result: T;
+  setResult(result: T): void;
+}
 
 /**
- * The graphql-yoga plugin: checks every operation against the schema's `@auth`
- * requirements before any resolver runs.
+ * The plugin object `useAuth` returns: an envelop plugin (graphql-yoga, envelop), typed
+ * structurally so that `scopegate/graphql` needs neither `graphql-yoga` nor `@envelop/*`
+ * to compile. `serverWillStart` is there to refuse Apollo Server (see {@link useAuth}).
+ */
+export interface AuthEnvelopPlugin {
+  onSchemaChange(payload: { schema: GraphQLSchema }): void;
+  onContextBuilding(payload: {
+    context: object;
+    /** Typed loosely on purpose: the plugin adds `auth` without narrowing your context type. */
+    extendContext(extension: object): void;
+  }): void;
+  onExecute(payload: EnvelopOperationPayload): Promise<
+    | undefined
+    | {
+        onExecuteDone(
+          payload: ResultPayload<ExecutionResult | AsyncIterable<ExecutionResult>>,
+        ): void;
+      }
+  >;
+  onSubscribe(payload: EnvelopOperationPayload): Promise<
+    | undefined
+    | {
+        onSubscribeResult(
+          payload: ResultPayload<ExecutionResult | AsyncIterable<ExecutionResult>>,
+        ): {
+          onNext(payload: ResultPayload<ExecutionResult>): void;
+        };
+      }
+  >;
+  /**
+   * Apollo Server calls this on every plugin at start-up; `useAuth` is not an Apollo
+   * plugin, so it throws there (and the parameter type makes `plugins: [useAuth(auth)]`
+   * a type error in an Apollo Server project).
+   */
+  serverWillStart(
+    useScopegateApollo: "useAuth is not an Apollo Server plugin: use apolloAuthPlugin from scopegate/apollo",
+  ): never;
+  /** As `serverWillStart`, for hosts that call plugins per request only. */
+  requestDidStart(
+    useScopegateApollo: "useAuth is not an Apollo Server plugin: use apolloAuthPlugin from scopegate/apollo",
+  ): never;
+}
+
+type Context = Record<string, unknown>;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+const APOLLO =
+  "useAuth is an envelop / graphql-yoga plugin and Apollo Server ignores its hooks (every @auth field would be open): use apolloAuthPlugin(auth) from scopegate/apollo";
+
+/**
+ * A graphql-ws (or other WebSocket) context, as yoga's graphql-ws recipe builds it: there
+ * is no HTTP response, so errors must not carry `extensions.http`.
+ */
+const isSocketContext = (context: Context): boolean =>
+  !isObject(context.request) &&
+  ("connectionParams" in context ||
+    "socket" in context ||
+    (isObject(context.extra) && "socket" in context.extra));
+
+/**
+ * The graphql-yoga / envelop plugin: checks every operation against the schema's `@auth`
+ * requirements before any resolver runs, with {@link checkOperation}.
  *
  * - Puts `auth` (an `AuthState`) on the context, built once per HTTP request (keyed by the
  *   request), so a batch of operations and any number of protected fields verify the token
@@ -85,12 +130,15 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  *   operation is verified on its own (a connection may outlive its token).
  * - An operation that selects only public fields never verifies the token.
  * - Applies {@link authDirective} to the schema when that has not been done.
- * - Errors: `extensions: { code, error, error_description }`; in reject mode also the HTTP
- *   status and `WWW-Authenticate` (for a 403 its `scope=` names what the first denied field
- *   needs) or `Retry-After`. An `AuthError` thrown by a resolver (e.g. from
- *   `ctx.auth.requireScopes()`) becomes such an error too instead of a masked one.
- * - Subscriptions are checked at subscribe; a protected subscription ends with an
- *   `UNAUTHENTICATED` error when the token's `exp` passes.
+ * - Errors: `extensions: { code, error, error_description }`; over HTTP in reject mode also
+ *   `extensions.http` (yoga reads it for the status and `WWW-Authenticate` — for a 403 its
+ *   `scope=` names what the first denied field needs — or `Retry-After`, and strips it).
+ *   Over a WebSocket no `extensions.http` is added. An `AuthError` thrown by a resolver
+ *   (e.g. from `ctx.auth.requireScopes()`) becomes such an error too instead of a masked one.
+ * - Subscriptions are checked at subscribe; a protected subscription ends with one
+ *   `UNAUTHENTICATED` error, then completes, when the token's `exp` passes.
+ * - Given to Apollo Server (which ignores envelop hooks), it throws at start-up naming
+ *   `scopegate/apollo`; in TypeScript it is a type error there already.
  *
  * Not done here: the status of a batched request (yoga answers 200 with one result per
  * operation), and revocation of a token before its `exp`.
@@ -107,7 +155,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export function useAuth<Claims>(
   auth: Auth<Claims>,
   options: UseAuthOptions = {},
-): Plugin<AuthPluginContext<Claims>> {
+): AuthEnvelopPlugin {
   if (!isObject(auth) || typeof auth.createAuthContext !== "function") {
     throw new ConfigurationError("auth", "pass the object returned by createAuth()");
   }
@@ -141,47 +189,24 @@ export function useAuth<Claims>(
     return state;
   };
 
-  const gate = async (args: GateArgs): Promise<Gate> => {
-    const { schema, document, contextValue: context } = args;
-    authDirective(schema);
-    const index = indexes.get(schema);
-    const operation = findOperation(document, args.operationName);
-    if (!index || !operation) return { state: undefined, verified: false };
-    const selections = analyzeOperation(schema, index, document, operation, args.variableValues);
-    if (selections.length === 0) return { state: undefined, verified: false }; // public: no verification
-    let state = authStateOf(context);
-    if (!state) {
-      state = stateFor(context);
-      context.auth = state;
-    }
-    const denied: { selection: ProtectedSelection; error: AuthError }[] = [];
-    for (const selection of selections) {
-      // Document order puts ancestors first; below a denied field nothing runs.
-      if (denied.some((d) => selection.key.startsWith(`${d.selection.key}.`))) continue;
-      const error = await evaluate(state, selection.requirement);
-      if (!error) continue;
-      // 400 / 503 / 500 and a DPoP nonce challenge concern the request, not a field.
-      if ((error.status !== 401 && error.status !== 403) || error.code === "use_dpop_nonce") {
-        return { stop: { errors: [toGraphQLError(error, { http: true })] } };
-      }
-      denied.push({ selection, error });
-    }
-    if (denied.length === 0) return { state, verified: true };
-    if (mode === "reject") {
-      const first = denied[0]?.error as AuthError;
-      const http = { status: first.status, headers: { ...first.headers } };
-      const errors: GraphQLError[] = denied.map(({ selection, error }) => {
-        const e = toGraphQLError(error, { nodes: selection.node, path: selection.path });
-        (e.extensions as Record<string, unknown>).http = http;
-        return e;
-      });
-      return { stop: { errors } };
-    }
-    plans.set(context, {
-      operation,
-      denied: new Map(denied.map(({ selection, error }) => [selection.key, error])),
+  /** `checkOperation` with the context's auth; a denial as the result to answer with. */
+  const gate = async (args: EnvelopExecutionArgs): Promise<ExecutionResult | undefined> => {
+    const context = (isObject(args.contextValue) ? args.contextValue : {}) as Context;
+    if (!authStateOf(context)) context.auth = stateFor(context);
+    const denial = await checkOperation({
+      schema: args.schema,
+      document: args.document,
+      operationName: args.operationName,
+      variables: args.variableValues,
+      context,
+      mode,
     });
-    return { state, verified: true };
+    if (!denial) return undefined;
+    return { errors: isSocketContext(context) ? denial.errors : withHttp(denial) };
+  };
+
+  const refuse = (): never => {
+    throw new ConfigurationError("plugins", APOLLO);
   };
 
   return {
@@ -189,12 +214,12 @@ export function useAuth<Claims>(
       authDirective(schema);
     },
     onContextBuilding({ context, extendContext }) {
-      extendContext({ auth: stateFor(context as unknown as Context) });
+      extendContext({ auth: stateFor(context as Context) });
     },
     async onExecute({ args, setResultAndStopExecution }) {
-      const result = await gate(args as unknown as GateArgs);
-      if (result.stop) {
-        setResultAndStopExecution(result.stop);
+      const stop = await gate(args);
+      if (stop) {
+        setResultAndStopExecution(stop);
         return;
       }
       return {
@@ -207,13 +232,17 @@ export function useAuth<Claims>(
       };
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
-      const result = await gate(args as unknown as GateArgs);
-      if (result.stop) {
-        setResultAndStopExecution(result.stop);
+      const stop = await gate(args);
+      if (stop) {
+        setResultAndStopExecution(stop);
         return;
       }
-      const state = result.state;
-      const exp = state && result.verified ? await expiresAt(state) : undefined;
+      // Verified by the check (protected fields only): the stream ends at the token's exp.
+      const state = authStateOf(args.contextValue);
+      const exp = state?.expiresAt();
+      if (state && exp !== undefined && isObject(args.contextValue)) {
+        expiryHandled.add(args.contextValue); // the transform's own expiry stands down
+      }
       return {
         onSubscribeResult({ result: stream, setResult }) {
           if (state && exp !== undefined && isObject(stream) && Symbol.asyncIterator in stream) {
@@ -229,7 +258,16 @@ export function useAuth<Claims>(
         },
       };
     },
+    serverWillStart: refuse,
+    requestDidStart: refuse,
   };
+}
+
+/** The denial's errors with `extensions.http`, which graphql-yoga turns into the status. */
+function withHttp(denial: OperationDenial): GraphQLError[] {
+  const http = { status: denial.status, headers: { ...denial.headers } };
+  for (const e of denial.errors) (e.extensions as Record<string, unknown>).http = http;
+  return denial.errors;
 }
 
 /** Replaces errors caused by an `AuthError` thrown in a resolver; `undefined` if none. */

@@ -47,3 +47,9 @@ export function authStateOf(context: unknown): AuthState<unknown> | undefined {
     ? (state as AuthState<unknown>)
     : undefined;
 }
+
+/**
+ * Contexts whose subscription `useAuth` already ends at the token's expiry, so the
+ * transform's own expiry wrapper stands down (one final error, not two); internal.
+ */
+export const expiryHandled = new WeakSet<object>();
