@@ -2,8 +2,8 @@
  * The browser demo (examples/browser) in a real Chromium: the page makes a non-extractable
  * WebCrypto key, gets a DPoP-bound token from the embedded issuer, calls the tRPC and GraphQL
  * examples across origins (CORS), and shows a replayed proof and a Bearer-sent bound token
- * refused. Uses Debian's `chromium` package (`apt-get install chromium`); without it this
- * test fails rather than skips.
+ * refused. Uses Debian's `chromium` package (`apt-get install chromium`); without it
+ * `npm test` skips this file (vitest.config.ts), and with `CI` set it fails.
  */
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
