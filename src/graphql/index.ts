@@ -39,4 +39,22 @@ export {
   useAuth,
 } from "./plugin.js";
 export { authDirectiveTypeDefs } from "./sdl.js";
+export {
+  type GraphqlHttpAuth,
+  type GraphqlHttpAuthOptions,
+  type GraphqlHttpRequestLike,
+  type GraphqlHttpResponse,
+  type GraphqlWsAuth,
+  type GraphqlWsAuthOptions,
+  type GraphqlWsContextLike,
+  graphqlHttpAuth,
+  graphqlWsAuth,
+  type HttpResult,
+  httpResult,
+  type MercuriusAppLike,
+  type MercuriusAuthOptions,
+  type MercuriusPreExecution,
+  type MercuriusReplyLike,
+  mercuriusAuth,
+} from "./servers.js";
 export { type AuthDirectiveOptions, authDirective } from "./transform.js";
