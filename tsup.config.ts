@@ -2,7 +2,18 @@ import { defineConfig } from "tsup";
 
 // Adapters import the core by its public name: keep it external so every subpath shares one
 // core at run time (one set of caches, and `instanceof AuthError` holds across subpaths).
-const external = ["scopegate", "@trpc/server", "graphql", "graphql-yoga", "ioredis", "redis"];
+// The subpaths too (`scopegate/graphql` from `scopegate/apollo`): by name alone the declaration
+// build would follow tsconfig's paths and copy their types into a shared chunk.
+const external = [
+  "scopegate",
+  /^scopegate\//,
+  "@trpc/server",
+  "graphql",
+  "graphql-yoga",
+  "@apollo/server",
+  "ioredis",
+  "redis",
+];
 
 export default defineConfig([
   {
@@ -12,6 +23,7 @@ export default defineConfig([
       "graphql/index": "src/graphql/index.ts",
       "testing/index": "src/testing/index.ts",
       "redis/index": "src/redis/index.ts",
+      "apollo/index": "src/apollo/index.ts",
     },
     format: ["esm", "cjs"],
     dts: true,
