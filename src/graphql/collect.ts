@@ -8,6 +8,7 @@ import {
   isObjectType,
 } from "graphql";
 import { type DirectiveNames, readRequirement } from "./directives.js";
+import { extensionDirectives } from "./extensions.js";
 import { all, both, type Requirement } from "./requirements.js";
 
 /** The requirements of one schema, computed once by the transform; internal. */
@@ -22,19 +23,33 @@ const isUserType = (type: GraphQLNamedType): boolean => !type.name.startsWith("_
 
 /**
  * Walks `schema.getTypeMap()` and reads `@auth` (and, unless turned off, Federation's
- * `@authenticated` / `@requiresScopes`) from `astNode` and `extensionASTNodes` of every
- * type and field. Throws a `ConfigurationError` for an invalid directive use.
+ * `@authenticated` / `@requiresScopes`, by their `@link` names) from `astNode`,
+ * `extensionASTNodes` and code-first `extensions.directives` of every type and field.
+ * Throws a `ConfigurationError` for an invalid directive use and for `@policy`.
  */
 export function collectRequirements(
   schema: GraphQLSchema,
   names: DirectiveNames,
 ): RequirementIndex {
+  const relevant = (name: string) =>
+    name === names.auth ||
+    names.authenticated.has(name) ||
+    names.requiresScopes.has(name) ||
+    names.policy.has(name);
+  // Code-first: graphql-tools' `extensions.directives` (object or Pothos array form).
+  const coded = (extensions: unknown, coordinate: string) => ({
+    directives: extensionDirectives(extensions, coordinate, relevant),
+  });
   const own = new Map<GraphQLNamedType, Requirement | null>();
   const ownOf = (type: GraphQLNamedType): Requirement | null => {
     if (!own.has(type)) {
       own.set(
         type,
-        readRequirement([type.astNode, ...(type.extensionASTNodes ?? [])], type.name, names),
+        readRequirement(
+          [type.astNode, ...(type.extensionASTNodes ?? []), coded(type.extensions, type.name)],
+          type.name,
+          names,
+        ),
       );
     }
     return own.get(type) ?? null;
@@ -44,8 +59,10 @@ export function collectRequirements(
     isObjectType(type) || isInterfaceType(type)
       ? all([ownOf(type), ...type.getInterfaces().map(ownOf)])
       : ownOf(type);
-  const fieldOwn = (type: GraphQLNamedType, field: GraphQLField<unknown, unknown>) =>
-    readRequirement([field.astNode], `${type.name}.${field.name}`, names);
+  const fieldOwn = (type: GraphQLNamedType, field: GraphQLField<unknown, unknown>) => {
+    const coordinate = `${type.name}.${field.name}`;
+    return readRequirement([field.astNode, coded(field.extensions, coordinate)], coordinate, names);
+  };
 
   const fields = new Map<GraphQLObjectType, Map<string, Requirement>>();
   for (const type of Object.values(schema.getTypeMap())) {

@@ -1,15 +1,25 @@
 import { type ConstDirectiveNode, type ConstValueNode, Kind } from "graphql";
 import { ConfigurationError } from "scopegate";
 import { AUTHENTICATED, both, type Requirement, type ScopeClause } from "./requirements.js";
-import { FEDERATION_AUTHENTICATED, FEDERATION_REQUIRES_SCOPES } from "./sdl.js";
 
-/** Which directives are read; internal. */
+/** Which directives are read, by the name they have in this schema; internal. */
 export interface DirectiveNames {
   /** Name of scopegate's directive (default `auth`). */
   readonly auth: string;
-  /** Whether Federation's `@authenticated` / `@requiresScopes` are read. */
-  readonly federation: boolean;
+  /** Names meaning Federation's `@authenticated` (empty when Federation is off). */
+  readonly authenticated: ReadonlySet<string>;
+  /** Names meaning Federation's `@requiresScopes`. */
+  readonly requiresScopes: ReadonlySet<string>;
+  /** Names meaning Federation's `@policy` (refused: no policy handler). */
+  readonly policy: ReadonlySet<string>;
 }
+
+/** Arguments each directive takes; an unknown one (a typo) is a schema error. */
+const ARGS = {
+  auth: new Set(["scopes", "anyOf", "permissions"]),
+  requiresScopes: new Set(["scopes"]),
+  authenticated: new Set<string>(),
+};
 
 /** An AST node that may carry directives (type, field, extension). */
 interface Directed {
@@ -41,6 +51,26 @@ function fromDirective(
 ): Requirement | null {
   const name = directive.name.value;
   const where = `${coordinate} @${name}`;
+  if (names.policy.has(name)) {
+    throw schemaError(
+      where,
+      "cannot be enforced: no policy handler is configured, so the field would be open; remove @policy or express the rule with @auth / @requiresScopes",
+    );
+  }
+  const known =
+    name === names.auth
+      ? ARGS.auth
+      : names.requiresScopes.has(name)
+        ? ARGS.requiresScopes
+        : names.authenticated.has(name)
+          ? ARGS.authenticated
+          : undefined;
+  if (!known) return null;
+  for (const a of directive.arguments ?? []) {
+    if (!known.has(a.name.value)) {
+      throw schemaError(where, `has an unknown argument ${JSON.stringify(a.name.value)}`);
+    }
+  }
   if (name === names.auth) {
     let out: Requirement = AUTHENTICATED;
     const scopes = stringList(arg(directive, "scopes"), `${where}(scopes:)`);
@@ -54,14 +84,10 @@ function fromDirective(
     }
     return out;
   }
-  if (!names.federation) return null;
-  if (FEDERATION_AUTHENTICATED.has(name)) return AUTHENTICATED;
-  if (FEDERATION_REQUIRES_SCOPES.has(name)) {
-    const scopes = clause(arg(directive, "scopes"), `${where}(scopes:)`);
-    if (!scopes) throw schemaError(where, 'needs a scopes argument, e.g. scopes: [["read:x"]]');
-    return { scopes: [scopes], permissions: [] };
-  }
-  return null;
+  if (names.authenticated.has(name)) return AUTHENTICATED;
+  const scopes = clause(arg(directive, "scopes"), `${where}(scopes:)`);
+  if (!scopes) throw schemaError(where, 'needs a scopes argument, e.g. scopes: [["read:x"]]');
+  return { scopes: [scopes], permissions: [] };
 }
 
 function arg(directive: ConstDirectiveNode, name: string): ConstValueNode | undefined {

@@ -21,15 +21,3 @@
  */
 export const authDirectiveTypeDefs =
   "directive @auth(scopes: [String!], anyOf: [[String!]!], permissions: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION";
-
-/** Apollo Federation directive names understood as aliases (plain and namespaced); internal. */
-export const FEDERATION_AUTHENTICATED: ReadonlySet<string> = new Set([
-  "authenticated",
-  "federation__authenticated",
-]);
-
-/** @internal */
-export const FEDERATION_REQUIRES_SCOPES: ReadonlySet<string> = new Set([
-  "requiresScopes",
-  "federation__requiresScopes",
-]);

@@ -5,12 +5,14 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from "graphql";
-import { ConfigurationError } from "scopegate";
-import { enforce } from "./check.js";
+import { ConfigurationError, UnauthorizedError } from "scopegate";
+import { enforce, expiredError } from "./check.js";
 import { collectRequirements } from "./collect.js";
 import { toGraphQLError } from "./errors.js";
+import { directiveNames } from "./names.js";
 import type { Requirement } from "./requirements.js";
-import { indexes, pathArray, pathKey, plans } from "./state.js";
+import { authStateOf, expiryHandled, indexes, pathArray, pathKey, plans } from "./state.js";
+import { endAtExpiry } from "./subscription.js";
 
 /**
  * Options of {@link authDirective}.
@@ -43,8 +45,13 @@ const wrappedFields = new WeakSet<object>();
  * space) throw a `ConfigurationError` here, at start-up.
  *
  * Not done here: checks before execution, the HTTP status, and the interface / union rule
- * for fields selected through an abstract type; those are `useAuth`'s. Directives are read
- * from the AST only (SDL-first schemas; code-first `extensions` are not read).
+ * for fields selected through an abstract type; those are `checkOperation`'s (and so
+ * `useAuth`'s). Directives are read from the AST (SDL-first schemas, Pothos' directives
+ * plugin, TypeGraphQL `@Directive`) and from graphql-tools' `extensions.directives`
+ * (code-first graphql-js, Nexus, Pothos: `{ auth: { scopes } }` or
+ * `[{ name: "auth", args: { scopes } }]`), with the same validation. Federation's
+ * directives are also read under the names the schema's `@link(import:)` gives them; a
+ * `@policy` is a `ConfigurationError` (scopegate has no policy handler for it).
  *
  * @example
  * ```ts
@@ -66,7 +73,8 @@ export function authDirective(
     throw new ConfigurationError("directiveName", 'must be a GraphQL name, e.g. "auth"');
   }
   if (indexes.has(schema)) return schema;
-  const index = collectRequirements(schema, { auth, federation: options.federation !== false });
+  const names = directiveNames(schema, auth, options.federation !== false);
+  const index = collectRequirements(schema, names);
   const subscription = schema.getSubscriptionType();
   for (const [type, names] of index.wrapped) {
     const fields = type.getFields();
@@ -89,9 +97,34 @@ function wrap(
   if (wrappedFields.has(field)) return;
   wrappedFields.add(field);
   field.resolve = guard(field.resolve ?? defaultFieldResolver, requirement);
-  if (root && requirement)
-    field.subscribe = guard(field.subscribe ?? defaultFieldResolver, requirement);
+  if (root && requirement) field.subscribe = subscribeGuard(field.subscribe, requirement);
 }
+
+/** The source event a subscription gets at the token's `exp`: its resolver denies it. */
+const EXPIRED: unique symbol = Symbol("scopegate.expired");
+
+/**
+ * `subscribe` of a protected root field: checked at subscribe, and the event stream ends
+ * at the token's `exp` with one final error (the resolver denies the `EXPIRED` event), then
+ * completes. Where `useAuth` already ends the stream (its context is in `expiryHandled`),
+ * this stands down. Covers the transform-only path (`subscribe()`, graphql-ws without the
+ * plugin).
+ */
+function subscribeGuard(next: Resolver | undefined, requirement: Requirement): Resolver {
+  const inner = next ?? defaultFieldResolver;
+  return async function scopegateSubscribe(source, args, context, info) {
+    await enforce(context, requirement, info);
+    const stream: unknown = await inner(source, args, context, info);
+    const state = authStateOf(context);
+    const exp = state?.expiresAt();
+    const handled = typeof context === "object" && context !== null && expiryHandled.has(context);
+    if (exp === undefined || handled || !isAsyncIterable(stream)) return stream;
+    return endAtExpiry(stream, exp, () => EXPIRED);
+  };
+}
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
+  typeof v === "object" && v !== null && Symbol.asyncIterator in v;
 
 function guard(next: Resolver, requirement: Requirement | null): Resolver {
   return function scopegateGuard(source, args, context, info: GraphQLResolveInfo) {
@@ -101,6 +134,13 @@ function guard(next: Resolver, requirement: Requirement | null): Resolver {
       const denied = plan.denied.get(pathKey(info.path));
       if (denied)
         throw toGraphQLError(denied, { nodes: info.fieldNodes, path: pathArray(info.path) });
+    }
+    if (source === EXPIRED) {
+      const state = authStateOf(context);
+      const error = state
+        ? expiredError(state)
+        : new UnauthorizedError("authentication required", { reason: "missing_token" });
+      throw toGraphQLError(error, { nodes: info.fieldNodes, path: pathArray(info.path) });
     }
     if (!requirement) return next(source, args, context, info);
     return enforce(context, requirement, info).then(() => next(source, args, context, info));
