@@ -376,6 +376,46 @@ describe.each(HOSTS)("Apollo Server 5 (%s): resolver AuthErrors and the context"
   });
 });
 
+describe.each(HOSTS)("Apollo Server 5 (%s): DPoP", (host) => {
+  const dpopAuth = () => authFor(issuer, { dpop: { mode: "allowed" } });
+  const call = async (running: Running) => {
+    const key = await issuer.dpopKey();
+    const token = await issuer.sign({}, { dpopJkt: key.thumbprint });
+    const proof = await issuer.dpopProof({
+      key,
+      method: "POST",
+      url: running.url,
+      accessToken: token,
+    });
+    return post(
+      running.url,
+      { query: "{ me { id } }" },
+      { authorization: `DPoP ${token}`, headers: { dpop: proof } },
+    );
+  };
+
+  it("accepts a DPoP proof when the context is built from the request (req, res)", async () => {
+    const auth = dpopAuth();
+    const context = async (input: { req: unknown; res: unknown }) =>
+      auth.createAuthContext(input as never);
+    await withApollo(startApollo(host, auth, {}, { context, route: true }), async (running) => {
+      const a = await call(running);
+      expect(a.status).toBe(200);
+      expect(a.body.data).toEqual({ me: { id: "u1" } });
+    });
+  });
+
+  it("fails closed (400 invalid_dpop_proof) when the plugin builds the context: Apollo gives it no URL", async () => {
+    await withApollo(startApollo(host, dpopAuth()), async (running) => {
+      const a = await call(running);
+      expect(a.status).toBe(400);
+      expect(a.headers.get("www-authenticate")).toMatch(/DPoP error="invalid_dpop_proof"/);
+      expect("data" in a.body).toBe(false);
+      expect(calls).toEqual([]);
+    });
+  });
+});
+
 describe("Apollo Server 5: start-up and misuse", () => {
   it("refuses to start when the schema's @auth cannot be enforced", async () => {
     const server = new ApolloServer<BaseContext>({

@@ -21,6 +21,11 @@ export interface Running {
 
 type Extra = Partial<ApolloServerOptions<BaseContext>> & {
   context?: (input: { req: unknown; res: unknown }) => Promise<BaseContext>;
+  /**
+   * Express: `app.post("/graphql", …)` instead of `app.use("/graphql", …)` (a `use` mount
+   * rewrites `req.url` to the path below the mount point).
+   */
+  route?: boolean;
 };
 
 /** An Apollo Server 5 with the plugin over HTTP on 127.0.0.1, quiet logs. */
@@ -30,7 +35,7 @@ export async function startApollo(
   options: ApolloAuthPluginOptions = {},
   extra: Extra = {},
 ): Promise<Running> {
-  const { context, plugins = [], ...rest } = extra;
+  const { context, plugins = [], route = false, ...rest } = extra;
   const server = new ApolloServer<BaseContext>({
     typeDefs: [authDirectiveTypeDefs, typeDefs],
     resolvers,
@@ -47,11 +52,12 @@ export async function startApollo(
   }
   await server.start();
   const app = express();
-  app.use(
-    "/graphql",
+  const handlers = [
     express.json(),
     expressMiddleware(server, context ? { context: context as never } : {}),
-  );
+  ] as const;
+  if (route) app.post("/graphql", ...handlers);
+  else app.use("/graphql", ...handlers);
   const http: Server = createServer(app);
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
