@@ -68,6 +68,11 @@ function parseAndValidate(schema: GraphQLSchema, query: unknown): Parsed {
 /**
  * The request graphql-http hands its callbacks (`Request<Raw, RequestContext>`), reduced to
  * what is read.
+ *
+ * @example
+ * ```ts
+ * const req: GraphqlHttpRequestLike = { method: "POST", url: "/graphql", headers: {}, raw: incoming };
+ * ```
  */
 export interface GraphqlHttpRequestLike {
   readonly method: string;
@@ -79,7 +84,14 @@ export interface GraphqlHttpRequestLike {
   readonly raw: unknown;
 }
 
-/** A graphql-http response: `[body, { status, statusText, headers }]`. */
+/**
+ * A graphql-http response: `[body, { status, statusText, headers }]`.
+ *
+ * @example
+ * ```ts
+ * const denied: GraphqlHttpResponse = ['{"errors":[]}', { status: 401, statusText: "Unauthorized", headers: {} }];
+ * ```
+ */
 export type GraphqlHttpResponse = readonly [
   body: string,
   init: { readonly status: number; readonly statusText: string; headers: Record<string, string> },
@@ -255,7 +267,14 @@ function requestedName(reply: unknown): string | undefined {
   return undefined;
 }
 
-/** The Fastify instance as {@link mercuriusAuth} uses it (after `register(mercurius)`). */
+/**
+ * The Fastify instance as {@link mercuriusAuth} uses it (after `register(mercurius)`).
+ *
+ * @example
+ * ```ts
+ * const app: MercuriusAppLike = fastify; // a FastifyInstance with mercurius registered
+ * ```
+ */
 export interface MercuriusAppLike {
   /** Mercurius's `app.graphql`: its `addHook("preExecution", …)` is used. */
   readonly graphql: { addHook(name: "preExecution", hook: MercuriusPreExecution): void };
@@ -266,14 +285,28 @@ export interface MercuriusAppLike {
   ): unknown;
 }
 
-/** A Fastify reply, reduced to what is used. */
+/**
+ * A Fastify reply, reduced to what is used.
+ *
+ * @example
+ * ```ts
+ * const sink: MercuriusReplyLike = reply; // a FastifyReply
+ * ```
+ */
 export interface MercuriusReplyLike {
   readonly request: unknown;
   code(status: number): unknown;
   header(name: string, value: string): unknown;
 }
 
-/** A Mercurius `preExecution` hook. */
+/**
+ * A Mercurius `preExecution` hook (what {@link mercuriusAuth} adds).
+ *
+ * @example
+ * ```ts
+ * const hook: MercuriusPreExecution = async (schema, document, context) => {};
+ * ```
+ */
 export type MercuriusPreExecution = (
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -435,7 +468,14 @@ export function httpResult(result: ExecutionResult): HttpResult {
 // graphql-ws
 // ---------------------------------------------------------------------------------------
 
-/** graphql-ws's `Context` (the connection), reduced to what is read. */
+/**
+ * graphql-ws's `Context` (the connection), reduced to what is read.
+ *
+ * @example
+ * ```ts
+ * const context = (ctx: GraphqlWsContextLike) => ({ tenant: ctx.connectionParams?.tenant });
+ * ```
+ */
 export interface GraphqlWsContextLike {
   /** `connection_init` payload: the token as `authorization: "Bearer …"` or `token`. */
   readonly connectionParams?: Readonly<Record<string, unknown>> | undefined;

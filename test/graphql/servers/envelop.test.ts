@@ -3,5 +3,5 @@ import { startEnvelop } from "../../../examples/graphql/servers/envelop.js";
 import { httpServerSuite } from "./suite.js";
 
 describe("envelop behind a bare node:http server", () => {
-  httpServerSuite("envelop", startEnvelop, { noDataEntry: true });
+  httpServerSuite("envelop", startEnvelop, { noDataEntry: true, get: false });
 });

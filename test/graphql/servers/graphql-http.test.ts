@@ -3,5 +3,5 @@ import { startGraphqlHttp } from "../../../examples/graphql/servers/graphql-http
 import { httpServerSuite } from "./suite.js";
 
 describe("graphql-http on node:http", () => {
-  httpServerSuite("graphql-http", startGraphqlHttp, { noDataEntry: true });
+  httpServerSuite("graphql-http", startGraphqlHttp, { noDataEntry: true, get: true });
 });

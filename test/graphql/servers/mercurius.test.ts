@@ -3,5 +3,5 @@ import { startMercurius } from "../../../examples/graphql/servers/mercurius.js";
 import { httpServerSuite } from "./suite.js";
 
 describe("Mercurius on Fastify", () => {
-  httpServerSuite("Mercurius", startMercurius, { noDataEntry: false });
+  httpServerSuite("Mercurius", startMercurius, { noDataEntry: false, get: true });
 });

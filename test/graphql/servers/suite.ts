@@ -46,6 +46,8 @@ export type Start = (
 export interface SuiteOptions {
   /** Whether a denial has no `data` entry at all (Mercurius always sends `data: null`). */
   noDataEntry: boolean;
+  /** Whether the server answers GET (GraphQL-over-HTTP's query string form). */
+  get: boolean;
 }
 
 /** Registers the shared cases; returns accessors for server-specific tests in the same file. */
@@ -174,6 +176,30 @@ export function httpServerSuite(name: string, start: Start, options: SuiteOption
       expect(closed.status).toBe(401);
     });
   });
+
+  it.runIf(options.get)(
+    `${name}: a GET checks the operation named in the query string`,
+    async () => {
+      const query = "query Open { public } query Closed { me { id } }";
+      const get = (operationName: string, token?: string) =>
+        fetch(`${reject.url}?${new URLSearchParams({ query, operationName })}`, {
+          headers: {
+            accept: "application/graphql-response+json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          signal: AbortSignal.timeout(DEADLINE_MS),
+        });
+      const closed = await get("Closed");
+      expect(closed.status).toBe(401);
+      expect(closed.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+      await closed.body?.cancel();
+      const open = await get("Open");
+      expect(open.status).toBe(200);
+      expect(await open.json()).toEqual({ data: { public: "hello world" } });
+      const ok = await get("Closed", await issuer.sign());
+      expect(await ok.json()).toEqual({ data: { me: { id: "u1" } } });
+    },
+  );
 
   describe(`${name}: filter mode`, () => {
     it("nulls the denied fields with an error each, runs the rest: 200", async () => {
