@@ -1,8 +1,8 @@
 /**
  * The example API: one procedure per kind of protection. The router depends only on the
- * context type, so the same router serves any `Auth` (the embedded issuer or an Auth0 tenant).
+ * context type, so the same router serves any `Auth` (the embedded issuer or an Auth0 tenant),
+ * and only Web APIs, so it runs on every host (Workers without `nodejs_compat` too).
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { initTRPC } from "@trpc/server";
 import type { AccessTokenClaims, AuthState } from "scopegate";
 import { errorFormatter, requireAuth, requirePermissions, requireScopes } from "scopegate/trpc";
@@ -11,6 +11,20 @@ import { z } from "zod";
 /** What `auth.createAuthContext` builds: `{ auth }`. */
 export interface Context {
   auth: AuthState<AccessTokenClaims>;
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 const t = initTRPC.context<Context>().create({ errorFormatter });
@@ -51,7 +65,7 @@ export const appRouter = t.router({
       const every = input?.intervalMs ?? 1_000;
       while (!signal?.aborted) {
         yield new Date().toISOString();
-        await sleep(every, undefined, { signal }).catch(() => {});
+        await sleep(every, signal);
       }
     }),
 });

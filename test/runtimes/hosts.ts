@@ -59,7 +59,7 @@ function tamper(token: string): string {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Checks of the tRPC examples (`workerRouter` of worker.ts, `appRouter` of serve.ts). */
+/** Checks of the tRPC examples (worker.ts and serve.ts, both serving `appRouter`). */
 export function trpcHostCases({ url, issuer, dpopAlgs }: HostTarget): Case[] {
   const c = challenges(dpopAlgs);
   return [

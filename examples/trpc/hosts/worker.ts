@@ -8,16 +8,11 @@
  * `AUTH0_DOMAIN` + `AUTH0_AUDIENCE` for an Auth0 tenant, or `SCOPEGATE_ISSUER` +
  * `SCOPEGATE_AUDIENCE` for any OIDC issuer; `SCOPEGATE_JWKS` (a JWKS as JSON) skips discovery
  * and key fetches altogether. The verifier is built once per isolate, so keys and verified
- * tokens stay cached across requests.
- *
- * The router is a Worker-sized copy of `../router.ts`: that one imports
- * `node:timers/promises` for its subscription, which needs `nodejs_compat`.
+ * tokens stay cached across requests. The router is the example's, `../router.ts`.
  */
-import { initTRPC } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { type AccessTokenClaims, type Auth, type AuthState, createAuth } from "scopegate";
-import { errorFormatter, requireAuth, requirePermissions, requireScopes } from "scopegate/trpc";
-import { z } from "zod";
+import { type AccessTokenClaims, type Auth, createAuth } from "scopegate";
+import { appRouter } from "../router.js";
 
 /** The Worker's `env` bindings this example reads. */
 export interface Env {
@@ -27,23 +22,6 @@ export interface Env {
   SCOPEGATE_AUDIENCE?: string;
   SCOPEGATE_JWKS?: string;
 }
-
-const t = initTRPC.context<{ auth: AuthState<AccessTokenClaims> }>().create({ errorFormatter });
-const protectedProcedure = t.procedure.use(requireAuth());
-
-export const workerRouter = t.router({
-  public: t.procedure.query(() => "Hello from a public procedure: no token needed."),
-  private: protectedProcedure.query(({ ctx }) => ctx.claims.sub ?? "(no sub)"),
-  messages: t.procedure
-    .use(requireScopes("read:messages"))
-    .query(() => [{ id: 1, text: "Welcome to scopegate" }]),
-  deleteUser: protectedProcedure
-    .use(requirePermissions("delete:users"))
-    .input(z.object({ id: z.string() }))
-    .mutation(({ input, ctx }) => `${ctx.claims.sub} deleted ${input.id}`),
-});
-
-export type WorkerRouter = typeof workerRouter;
 
 /** Builds the verifier from the Worker's `env`; throws when it names no issuer. */
 export function authFromEnv(env: Env): Auth<AccessTokenClaims> {
@@ -67,7 +45,7 @@ export default {
     return fetchRequestHandler({
       endpoint: "/trpc",
       req: request,
-      router: workerRouter,
+      router: appRouter,
       createContext: auth.createAuthContext,
     });
   },
