@@ -220,6 +220,7 @@ export function readRequest(input: unknown): RequestView | undefined {
   const r = req as Exclude<RequestLike, Request> & {
     socket?: { remoteAddress?: string; encrypted?: boolean };
     raw?: unknown;
+    originalUrl?: unknown;
   };
   let headers: HeaderLookup;
   if (isHeaders(r.headers)) headers = fromHeaders(r.headers);
@@ -232,7 +233,14 @@ export function readRequest(input: unknown): RequestView | undefined {
   return {
     headers,
     method: typeof r.method === "string" ? r.method : undefined,
-    url: typeof r.url === "string" ? r.url : undefined,
+    // Express rewrites `url` below a mount path (`app.use("/trpc", …)`); `originalUrl` is the
+    // request line's URL, which is what the client signed as the DPoP `htu`.
+    url:
+      typeof r.originalUrl === "string"
+        ? r.originalUrl
+        : typeof r.url === "string"
+          ? r.url
+          : undefined,
     remoteAddress: typeof socket?.remoteAddress === "string" ? socket.remoteAddress : undefined,
     encrypted: socket?.encrypted === true,
     connectionParams,
