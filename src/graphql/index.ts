@@ -1,17 +1,19 @@
 /**
- * `scopegate/graphql`: the `@auth` directive, its schema transform and the graphql-yoga
- * plugin.
+ * `scopegate/graphql`: the `@auth` directive, its schema transform, the framework-neutral
+ * {@link checkOperation} and the graphql-yoga / envelop plugin {@link useAuth}. Type your
+ * resolvers' context with {@link AuthPluginContext}.
  *
  * @example
  * ```ts
  * import { createSchema, createYoga } from "graphql-yoga";
  * import { createAuth } from "scopegate";
- * import { authDirective, authDirectiveTypeDefs, useAuth } from "scopegate/graphql";
+ * import { type AuthPluginContext, authDirectiveTypeDefs, useAuth } from "scopegate/graphql";
  *
  * const auth = createAuth({ domain: "tenant.us.auth0.com", audience: "https://api.example.com" });
- * const schema = authDirective(
- *   createSchema({ typeDefs: [authDirectiveTypeDefs, typeDefs], resolvers }),
- * );
+ * const schema = createSchema<AuthPluginContext>({
+ *   typeDefs: [authDirectiveTypeDefs, typeDefs],
+ *   resolvers, // (_, __, ctx) => ctx.auth.claims()
+ * });
  * const yoga = createYoga({ schema, plugins: [useAuth(auth)] });
  * ```
  *
