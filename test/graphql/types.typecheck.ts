@@ -3,6 +3,8 @@
  * compile with a typed context, and useAuth is refused by Apollo Server's plugin type.
  */
 import { ApolloServer } from "@apollo/server";
+import { envelop, useEngine, useSchema } from "@envelop/core";
+import { execute, parse, subscribe, validate } from "graphql";
 import { createSchema, createYoga, type YogaInitialContext } from "graphql-yoga";
 import { createAuth } from "scopegate";
 import {
@@ -54,3 +56,8 @@ export async function check(args: CheckOperationArgs): Promise<number> {
   const denial: OperationDenial | null = await checkOperation(args);
   return denial ? denial.status : 200;
 }
+
+// 6. A bare envelop takes the structural plugin as it is.
+export const getEnveloped = envelop({
+  plugins: [useEngine({ parse, validate, execute, subscribe }), useSchema(schema), useAuth(auth)],
+});
