@@ -99,7 +99,8 @@ const denial = (first: AuthError, errors: GraphQLError[]): OperationDenial => ({
  *   `scope=` names what the first denied field needs.
  * - `mode: "filter"`: denied fields (401 / 403) do not deny the operation; they are stored
  *   against `context`, and the transform's resolver wrappers answer each with `null` and an
- *   error when it executes with that same `context` object. A 400 / 503 / 500 still denies.
+ *   error when it executes with that same `context` object. A 400 / 503 / 500 still denies,
+ *   and so does a denied field when `context` is not an object (nothing to store it on).
  *
  * Throws a `ConfigurationError` for a schema that is not a `GraphQLSchema`, a document
  * that is not a parsed `DocumentNode`, or an invalid directive use in the schema. An
