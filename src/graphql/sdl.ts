@@ -9,7 +9,12 @@
  * - `permissions: ["read:users"]`: the token's Auth0 RBAC `permissions` claim holds all of
  *   them (permissions are not scopes).
  *
- * Arguments given together must all hold.
+ * Arguments given together must all hold. An argument scopegate does not know (a typo,
+ * or one of another library's `@auth`) is a `ConfigurationError` at transform time.
+ *
+ * The SDL alone protects nothing: a schema built with it is enforced only once
+ * {@link authDirective} has run on it, or `useAuth` / `checkOperation` / `scopegate/apollo`
+ * sees it (they apply the transform). A schema that meets none of them is served open.
  *
  * @example
  * ```ts
