@@ -58,5 +58,5 @@ export {
   type MercuriusPreExecution,
   type MercuriusReplyLike,
   mercuriusAuth,
-} from "./servers.js";
+} from "./servers/index.js";
 export { type AuthDirectiveOptions, authDirective } from "./transform.js";

@@ -4,12 +4,15 @@ const MAX_DELAY = 2_147_483_647;
 /**
  * Wraps a subscription's event stream so that it ends at `expiresAt` (ms since the epoch):
  * the consumer gets `last()` as a final event, then the stream completes and the source is
- * closed (`return()`), so the server stops producing events for an expired token. Internal.
+ * closed (`return()`), so the server stops producing events for an expired token. With
+ * `dropLate`, an event the source produces at or after `expiresAt` (before the timer fired)
+ * is replaced by `last()` too. Internal.
  */
 export function endAtExpiry<T>(
   source: AsyncIterable<T>,
   expiresAt: number,
   last: () => T,
+  options: { dropLate?: boolean } = {},
 ): AsyncIterableIterator<T> {
   const it = source[Symbol.asyncIterator]();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -37,7 +40,7 @@ export function endAtExpiry<T>(
       if (state !== "open") return done();
       const step = await Promise.race([it.next(), expiry]);
       if (state !== "open") return done();
-      if (step === "expired") {
+      if (step === "expired" || (options.dropLate && Date.now() >= expiresAt)) {
         state = "expired";
         void close();
         return { done: false, value: last() };
