@@ -21,6 +21,8 @@ export interface ResolvedDpop {
   iatOffset: number;
   algorithms: readonly string[];
   replayStore: ReplayStore;
+  /** Seconds. */
+  replayStoreTimeout: number;
   nonce: NonceProvider | undefined;
 }
 
@@ -144,7 +146,7 @@ export async function rememberProof(p: CheckedProof, o: ResolvedDpop): Promise<v
   const ttl = Math.ceil(o.iatOffset + o.iatLeeway);
   let fresh: boolean;
   try {
-    fresh = await o.replayStore.add(key, ttl);
+    fresh = await withDeadline(o.replayStore.add(key, ttl), o.replayStoreTimeout);
   } catch (cause) {
     throw new TemporarilyUnavailableError("the DPoP replay store is temporarily unavailable", {
       reason: "replay_store_unavailable",
@@ -155,4 +157,25 @@ export async function rememberProof(p: CheckedProof, o: ResolvedDpop): Promise<v
   if (!fresh) {
     throw new InvalidDpopProofError("DPoP proof was already used", { reason: "dpop_replay" });
   }
+}
+
+/** Rejects when `pending` has not settled within `seconds`; its late outcome is dropped. */
+function withDeadline<T>(pending: T | PromiseLike<T>, seconds: number): Promise<T> {
+  if (!isPromiseLike(pending)) return Promise.resolve(pending);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the replay store did not answer within ${seconds} s`)),
+      seconds * 1000,
+    );
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }

@@ -113,6 +113,7 @@ const optionsSchema = z.strictObject({
           "an object with add(key, ttlSeconds)",
         )
         .optional(),
+      replayStoreTimeout: z.number().finite().positive().max(60).optional(),
       nonce: z
         .union([
           z.boolean(),
@@ -292,6 +293,7 @@ function resolveDpop(d: NonNullable<AuthOptions["dpop"]> = {}): ResolvedDpop {
     iatOffset: d.iatOffset ?? 300,
     algorithms,
     replayStore: d.replayStore ?? createMemoryReplayStore(),
+    replayStoreTimeout: d.replayStoreTimeout ?? 1,
     nonce,
   };
 }

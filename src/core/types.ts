@@ -88,6 +88,12 @@ export interface DpopOptions {
    */
   replayStore?: ReplayStore;
   /**
+   * Deadline of one replay-store call, in seconds: a store that has not answered by then
+   * (a stalled Redis) makes the request a 503 `temporarily_unavailable` with `Retry-After`,
+   * never a hang and never an accepted proof. @default 1
+   */
+  replayStoreTimeout?: number;
+  /**
    * Server nonces (RFC 9449 §9): `true` (random secret per process), `{ secret, rotation }`
    * (stateless HMAC nonces shared by processes with the same secret) or a custom provider.
    * @default off

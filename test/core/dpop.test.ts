@@ -493,6 +493,49 @@ describe("replay, nonces, algorithms", () => {
     });
   });
 
+  it("a replay store that never answers → 503 at replayStoreTimeout, not a hang; a slow one within it passes", async () => {
+    const stalled = { add: () => new Promise<boolean>(() => {}) };
+    const slow = {
+      add: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50)),
+    };
+    const request = async (store: typeof stalled, timeout?: number) => {
+      const auth = createAuth({
+        issuer: issuer.url,
+        audience: issuer.audience,
+        dpop: {
+          replayStore: store,
+          ...(timeout === undefined ? {} : { replayStoreTimeout: timeout }),
+        },
+      });
+      const { auth: state } = auth.createAuthContext({
+        method: "GET",
+        url: URL_,
+        headers: { authorization: `DPoP ${bound}`, dpop: await proof() },
+      });
+      const started = Date.now();
+      const outcome = await state.require().then(
+        () => "ok",
+        (e: { status: number; code: string; headers: Record<string, string>; cause?: unknown }) =>
+          e,
+      );
+      return { outcome, ms: Date.now() - started };
+    };
+    const short = await request(stalled, 0.2);
+    expect(short.outcome).toMatchObject({
+      status: 503,
+      code: "temporarily_unavailable",
+      reason: "replay_store_unavailable",
+      headers: { "Retry-After": "1" },
+    });
+    expect(String((short.outcome as { cause?: unknown }).cause)).toMatch(/within 0.2 s/);
+    expect(short.ms).toBeGreaterThanOrEqual(150);
+    // The default deadline is 1 s.
+    const byDefault = await request(stalled);
+    expect(byDefault.outcome).toMatchObject({ status: 503 });
+    expect(byDefault.ms).toBeGreaterThanOrEqual(900);
+    expect((await request(slow, 1)).outcome).toBe("ok");
+  });
+
   it("nonce: missing → 401 use_dpop_nonce + DPoP-Nonce; retry with it → 200 and a nonce on the response", async () => {
     const auth = createAuth({
       issuer: issuer.url,

@@ -628,6 +628,46 @@ describe("two createAuth instances (one process) sharing one Redis", () => {
       expect(unhandled).toEqual([]);
     },
   );
+
+  it("a stalled Redis (SIGSTOP) is a 503 within the 1 s replay-store deadline with ioredis defaults, and recovers after SIGCONT", async () => {
+    const stalled = await startRedisServer();
+    cleanups.push(() => stalled.stop());
+    // ioredis with its defaults: offline queue on, 20 retries per request, no command timeout.
+    const client = new Redis(stalled.port, "127.0.0.1");
+    client.on("error", () => {});
+    cleanups.push(() => client.disconnect());
+    const info = await client.info("server");
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    const auth = authWith(createRedisReplayStore(client));
+    const { token, proof } = await boundToken();
+    expect((await attempt(auth, token, await proof())).ok).toBe(true);
+
+    process.kill(pid, "SIGSTOP");
+    try {
+      const started = Date.now();
+      const down = await attempt(auth, token, await proof());
+      const ms = Date.now() - started;
+      expect(down.ok).toBe(false);
+      if (!down.ok) {
+        expect(down.error).toMatchObject({ status: 503, code: "temporarily_unavailable" });
+        expect(down.error.headers["Retry-After"]).toBe("1");
+      }
+      expect(ms).toBeGreaterThanOrEqual(900);
+      expect(ms).toBeLessThan(2_500); // the deadline, not the 40 s stall (slack for a loaded CI machine)
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    // Back: the next fresh proof passes (ioredis answers the queued commands first).
+    let back = await attempt(auth, token, await proof());
+    for (let i = 0; i < 20 && !back.ok; i++) {
+      await sleep(100);
+      back = await attempt(auth, token, await proof());
+    }
+    expect(back.ok).toBe(true);
+    await sleep(50);
+    expect(unhandled).toEqual([]);
+  });
 });
 
 describe("two server processes sharing one Redis", () => {
