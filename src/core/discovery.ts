@@ -30,16 +30,23 @@ export async function discover(issuer: string, http: FetchJsonOptions): Promise<
     throw new KeySourceError("discovery document names a different issuer", issuer);
   }
   const jwksUri = meta.jwks_uri;
-  if (typeof jwksUri !== "string" || !isAllowedKeyUrl(jwksUri)) {
+  if (typeof jwksUri !== "string" || !isAllowedKeyUrl(jwksUri, issuer)) {
     throw new KeySourceError("discovery document has no usable jwks_uri", issuer);
   }
   return jwksUri;
 }
 
-function isAllowedKeyUrl(value: string): boolean {
+/**
+ * The `jwks_uri` an issuer's metadata may name: https on any host (Google publishes its keys
+ * on another host than its issuer); plain http only for a plain-http loopback issuer (a local
+ * dev or test issuer), and then only on a loopback host. An https issuer can never send us to
+ * plain http, loopback included (a request to an internal address on its say-so).
+ */
+function isAllowedKeyUrl(value: string, issuer: string): boolean {
   try {
     const url = new URL(value);
-    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+    if (url.protocol === "https:") return true;
+    return url.protocol === "http:" && issuer.startsWith("http:") && isLoopbackHost(url.hostname);
   } catch {
     return false;
   }

@@ -362,6 +362,38 @@ describe("discovery documents that must not be trusted", () => {
   });
 });
 
+describe("an https issuer's discovery may not send us to plain http", () => {
+  it("jwks_uri on http loopback for an https issuer → 503, the JWKS is never fetched", async () => {
+    const issuer = await createTestIssuer();
+    try {
+      const https = "https://idp.example.test/";
+      // The https issuer's discovery document (served through the `fetch` option) names the
+      // local test issuer's real JWKS over plain http.
+      const fetchFn: typeof globalThis.fetch = async (input, init) =>
+        String(input) === `${https}.well-known/openid-configuration`
+          ? new Response(JSON.stringify({ issuer: https, jwks_uri: issuer.jwksUri }), {
+              status: 200,
+              headers: { "content-type": "application/json" },
+            })
+          : globalThis.fetch(input, init);
+      const auth = createAuth({
+        issuer: https,
+        audience: issuer.audience,
+        fetch: fetchFn,
+        cache: FAST,
+      });
+      expect(await outcome(auth, await issuer.sign({ iss: https }))).toBe(
+        "503/key_source_unavailable",
+      );
+      expect(issuer.hits.jwks).toBe(0);
+      // The same JWKS named by the local http issuer itself is fine.
+      expect(await outcome(authFor(issuer), await issuer.sign())).toBe("ok");
+    } finally {
+      await issuer.close();
+    }
+  });
+});
+
 describe("transport limits", () => {
   /** A tiny server on 127.0.0.1 for answers the test issuer does not make. */
   async function tinyServer(
