@@ -97,8 +97,9 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   const tp = isPromiseLike(t) ? await t : t;
   if (tp === undefined) throw bad("DPoP proof jwk is not a usable public key");
   if (tp !== ctx.jkt) {
-    // Not the bound key: report a bad signature first (RFC 9449 order), never cache this key.
-    if (!(await signed(alg, jwk, jws))) throw bad("DPoP proof signature is invalid");
+    // Not the bound key: refused before any signature work (RFC 9449 §4.3 permits either
+    // order), so an attacker's key — say an RSA key with a huge exponent — costs a hash, not
+    // a verification. The key is never imported or cached.
     throw new InvalidTokenError("DPoP proof key does not match the token binding", {
       reason: "dpop_proof",
     });

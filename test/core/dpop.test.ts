@@ -176,11 +176,11 @@ const dpopDefects: Row[] = [
     "DPoP proof jwk must be a public key",
   ],
   [
-    "signature by another key",
+    "another key's jwk in the header (the signature is not even checked)",
     async () => ({ proof: await proof({ header: { jwk: other.publicJwk } }) }),
-    400,
-    P400,
-    "DPoP proof signature is invalid",
+    401,
+    "invalid_token",
+    "DPoP proof key does not match the token binding",
   ],
   [
     "jti missing",
