@@ -32,6 +32,8 @@ const invalid = (description: string, reason: AuthError["reason"], cause?: unkno
   new InvalidTokenError(description, { reason, cause });
 
 const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt"]);
+/** Keys a token without `kid` is tried against, at most (in JWKS order). */
+const MAX_KIDLESS_CANDIDATES = 3;
 const STRICT_CLAIMS = ["client_id", "jti", "sub", "iat"];
 
 /**
@@ -177,6 +179,11 @@ export class Verifier {
       if (candidates.length === 0) {
         throw invalid("no key of the issuer matches the token", "no_matching_key");
       }
+    }
+    // Bounded work: a token without a kid is tried against the first few keys of its
+    // algorithm only, so a forged kid-less token costs the same whatever the JWKS holds.
+    if (header.kid === undefined && candidates.length > MAX_KIDLESS_CANDIDATES) {
+      candidates = candidates.slice(0, MAX_KIDLESS_CANDIDATES);
     }
     await this.checkSignature(alg, candidates, jws.signingInput, jws.signature);
     checkClaims(payload, this.rules, now);

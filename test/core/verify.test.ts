@@ -38,6 +38,39 @@ async function rejection(promise: Promise<unknown>): Promise<AuthError> {
   return error as AuthError;
 }
 
+describe("bounded work per token", () => {
+  it("a token without kid is tried against the first 3 keys of its algorithm only", async () => {
+    const pairs = await Promise.all(
+      Array.from({ length: 5 }, () => generateKeyPair("ES256", { extractable: true })),
+    );
+    const { exportJWK } = await import("jose");
+    const keys = await Promise.all(
+      pairs.map(async (p) => ({ ...(await exportJWK(p.publicKey)), alg: "ES256" })),
+    );
+    const auth = createAuth({
+      issuer: "https://idp.example.test/",
+      audience: "api",
+      jwks: { keys },
+    });
+    const sign = (i: number) =>
+      new SignJWT({ sub: `k${i}` })
+        .setProtectedHeader({ alg: "ES256" })
+        .setIssuer("https://idp.example.test/")
+        .setAudience("api")
+        .setExpirationTime("5m")
+        .sign((pairs[i] as { privateKey: CryptoKey }).privateKey);
+    for (const i of [0, 1, 2]) {
+      await expect(auth.verify(await sign(i))).resolves.toMatchObject({ sub: `k${i}` });
+    }
+    for (const i of [3, 4]) {
+      expect(await rejection(auth.verify(await sign(i)))).toMatchObject({
+        status: 401,
+        reason: "invalid_signature",
+      });
+    }
+  });
+});
+
 describe("token shapes", () => {
   it("verifies an Auth0-shaped token (trailing-slash issuer, typ JWT, permissions)", async () => {
     expect(issuer.url.endsWith("/")).toBe(true);
