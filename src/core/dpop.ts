@@ -6,7 +6,7 @@ import {
   TemporarilyUnavailableError,
   UseDpopNonceError,
 } from "./errors.js";
-import { keyFitsAlg, thumbprint } from "./jwk.js";
+import { keyFitsAlg, keyWithinBounds, thumbprint } from "./jwk.js";
 import { type DecodedJws, decodeJws } from "./jws.js";
 import { isPromiseLike } from "./maybe.js";
 import type { NonceProvider } from "./nonce.js";
@@ -93,6 +93,7 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   }
   if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw bad("DPoP proof jwk must be a public key");
   if (!keyFitsAlg(jwk, alg)) throw bad("DPoP proof jwk does not fit its algorithm");
+  if (!keyWithinBounds(jwk)) throw bad("DPoP proof jwk is outside the accepted key sizes");
   const t = thumbprint(jwk);
   const tp = isPromiseLike(t) ? await t : t;
   if (tp === undefined) throw bad("DPoP proof jwk is not a usable public key");

@@ -2,6 +2,7 @@ import type { JSONWebKeySet, JWK } from "jose";
 import { discover } from "./discovery.js";
 import { TemporarilyUnavailableError } from "./errors.js";
 import { fetchJson, KeySourceError } from "./fetch.js";
+import { keyWithinBounds } from "./jwk.js";
 import type { ResolvedOptions } from "./options.js";
 
 /** A fetched key set; internal. */
@@ -130,13 +131,17 @@ export class KeySource {
 
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 
-/** Public signature keys only: a private or symmetric member, or `use: enc`, drops the key. */
+/**
+ * Public signature keys within the size bounds only: a private or symmetric member, `use:
+ * enc`, an unknown curve, or an RSA key outside 2048–8192 bits or with an exponent over 32
+ * bits drops the key (so no published key makes a verification cost more than that).
+ */
 function isUsablePublicKey(k: JWK): boolean {
   if (typeof k !== "object" || k === null || typeof k.kty !== "string") return false;
   if (k.kty === "oct") return false;
   if (PRIVATE_MEMBERS.some((m) => m in k)) return false;
   if (k.use !== undefined && k.use !== "sig") return false;
-  return true;
+  return keyWithinBounds(k);
 }
 
 function parseJwks(body: unknown, url: string): JSONWebKeySet {

@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { base64url, type CryptoKey, flattenedVerify, importJWK, type JWK } from "jose";
+import { rsaBits } from "./jwk.js";
 import { NATIVE_PARAMS, native, nativeVerify } from "./native.js";
 
 /** Why a key can not be used; the caller maps it to an `AuthError`. */
@@ -116,21 +117,6 @@ async function webVerify(
     // crypto layer failing, never a bad signature.
     throw error;
   }
-}
-
-/** Bit length of an RSA modulus given as base64url (0 when it is not one). */
-function rsaBits(n: unknown): number {
-  if (typeof n !== "string") return 0;
-  let bytes: Uint8Array;
-  try {
-    bytes = base64url.decode(n);
-  } catch {
-    return 0;
-  }
-  let i = 0;
-  while (i < bytes.length && bytes[i] === 0) i++;
-  if (i === bytes.length) return 0;
-  return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number));
 }
 
 function isUnsupported(error: unknown): boolean {

@@ -71,6 +71,46 @@ describe("bounded work per token", () => {
   });
 });
 
+describe("key size bounds (JWKS keys are checked when loaded)", () => {
+  it("drops RSA keys with an exponent over 32 bits, an even exponent or a modulus over 8192 bits", async () => {
+    const { exportJWK } = await import("jose");
+    const pair = await generateKeyPair("RS256", { extractable: true });
+    const good = { ...(await exportJWK(pair.publicKey)), alg: "RS256" };
+    const huge = base64url.encode(new Uint8Array([1, 0, 0, 0, 0, 1])); // 2^40 + 1
+    const even = base64url.encode(new Uint8Array([1, 0, 2]));
+    const bigModulus = base64url.encode(
+      crypto.getRandomValues(new Uint8Array(1025)).fill(255, 0, 1),
+    );
+    const iss = "https://idp.example.test/";
+    const token = (kid: string) =>
+      new SignJWT({ sub: kid })
+        .setProtectedHeader({ alg: "RS256", kid })
+        .setIssuer(iss)
+        .setAudience("api")
+        .setExpirationTime("5m")
+        .sign(pair.privateKey);
+    const auth = createAuth({
+      issuer: iss,
+      audience: "api",
+      jwks: {
+        keys: [
+          { ...good, kid: "good" },
+          { ...good, kid: "huge-e", e: huge },
+          { ...good, kid: "even-e", e: even },
+          { ...good, kid: "big-n", n: bigModulus },
+        ],
+      },
+    });
+    await expect(auth.verify(await token("good"))).resolves.toMatchObject({ sub: "good" });
+    for (const kid of ["huge-e", "even-e", "big-n"]) {
+      expect(await rejection(auth.verify(await token(kid)))).toMatchObject({
+        status: 401,
+        reason: "no_matching_key",
+      });
+    }
+  });
+});
+
 describe("token shapes", () => {
   it("verifies an Auth0-shaped token (trailing-slash issuer, typ JWT, permissions)", async () => {
     expect(issuer.url.endsWith("/")).toBe(true);
