@@ -19,6 +19,7 @@ const COPIED = [
   "test/runtimes/entry-worker.ts",
   "test/runtimes/entry-edge.ts",
   "test/runtimes/entry-testing.ts",
+  "examples/auth-from-env.ts",
   "examples/trpc/router.ts",
   "examples/trpc/hosts/worker.ts",
   "examples/trpc/hosts/serve.ts",

@@ -10,32 +10,12 @@
  * The yoga server (and its verifier, with the key and token caches) is built once per isolate.
  */
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import { type AccessTokenClaims, type Auth, createAuth } from "scopegate";
 import { useAuth } from "scopegate/graphql";
+import { type AuthEnv, authFromEnv } from "../../auth-from-env.js";
 import { createExampleSchema } from "../schema.js";
 
 /** The Worker's `env` bindings this example reads. */
-export interface Env {
-  AUTH0_DOMAIN?: string;
-  AUTH0_AUDIENCE?: string;
-  SCOPEGATE_ISSUER?: string;
-  SCOPEGATE_AUDIENCE?: string;
-  SCOPEGATE_JWKS?: string;
-}
-
-/** Builds the verifier from the Worker's `env`; throws when it names no issuer. */
-export function authFromEnv(env: Env): Auth<AccessTokenClaims> {
-  const jwks = env.SCOPEGATE_JWKS ? JSON.parse(env.SCOPEGATE_JWKS) : undefined;
-  if (env.AUTH0_DOMAIN && env.AUTH0_AUDIENCE) {
-    return createAuth({ domain: env.AUTH0_DOMAIN, audience: env.AUTH0_AUDIENCE, jwks });
-  }
-  if (env.SCOPEGATE_ISSUER && env.SCOPEGATE_AUDIENCE) {
-    return createAuth({ issuer: env.SCOPEGATE_ISSUER, audience: env.SCOPEGATE_AUDIENCE, jwks });
-  }
-  throw new Error(
-    "set AUTH0_DOMAIN and AUTH0_AUDIENCE (or SCOPEGATE_ISSUER and SCOPEGATE_AUDIENCE)",
-  );
-}
+export type Env = AuthEnv;
 
 // biome-ignore lint/complexity/noBannedTypes: yoga's own default for "no server context"
 let yoga: YogaServerInstance<{}, {}> | undefined;

@@ -16,8 +16,8 @@
  */
 import { awsLambdaRequestHandler } from "@trpc/server/adapters/aws-lambda";
 import { authResponseMeta } from "scopegate/trpc";
+import { authFromEnv } from "../../auth-from-env.js";
 import { appRouter } from "../router.js";
-import { authFromEnv } from "./auth.js";
 
 // Once per cold start: keys and verified tokens stay cached across invocations.
 const auth = authFromEnv();

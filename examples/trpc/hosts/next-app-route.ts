@@ -7,8 +7,8 @@
  * `WWW-Authenticate` of a refusal reaches the response with no extra line.
  */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { authFromEnv } from "../../auth-from-env.js";
 import { appRouter } from "../router.js";
-import { authFromEnv } from "./auth.js";
 
 const auth = authFromEnv();
 

@@ -6,8 +6,8 @@
  * `WWW-Authenticate` of a refusal reaches the response with no extra line.
  */
 import { createNextApiHandler } from "@trpc/server/adapters/next";
+import { authFromEnv } from "../../auth-from-env.js";
 import { appRouter } from "../router.js";
-import { authFromEnv } from "./auth.js";
 
 const auth = authFromEnv();
 

@@ -10,7 +10,7 @@
  * Prints `listening on http://127.0.0.1:PORT/trpc` once it accepts requests.
  */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { createAuth } from "scopegate";
+import { type AuthEnv, authFromEnv } from "../../auth-from-env.js";
 import { appRouter } from "../router.js";
 
 /** The part of Bun's and Deno's globals this file uses (no bun-types / Deno types needed). */
@@ -33,24 +33,17 @@ interface Runtimes {
 }
 const { Bun, Deno } = globalThis as Runtimes;
 
-const env = (name: string): string | undefined =>
+const names = [
+  "AUTH0_DOMAIN",
+  "AUTH0_AUDIENCE",
+  "SCOPEGATE_ISSUER",
+  "SCOPEGATE_AUDIENCE",
+  "SCOPEGATE_JWKS",
+] as const;
+const variable = (name: string): string | undefined =>
   (Deno ? Deno.env.get(name) : Bun?.env[name]) || undefined;
-
-/** The verifier, from the environment. */
-function authFromEnv() {
-  const jwksText = env("SCOPEGATE_JWKS");
-  const jwks = jwksText ? JSON.parse(jwksText) : undefined;
-  const domain = env("AUTH0_DOMAIN");
-  const audience = env("AUTH0_AUDIENCE");
-  if (domain && audience) return createAuth({ domain, audience, jwks });
-  const issuer = env("SCOPEGATE_ISSUER");
-  const issuerAudience = env("SCOPEGATE_AUDIENCE");
-  if (issuer && issuerAudience) return createAuth({ issuer, audience: issuerAudience, jwks });
-  throw new Error(
-    "set AUTH0_DOMAIN and AUTH0_AUDIENCE (or SCOPEGATE_ISSUER and SCOPEGATE_AUDIENCE)",
-  );
-}
-const auth = authFromEnv();
+const env: AuthEnv = Object.fromEntries(names.map((name) => [name, variable(name)]));
+const auth = authFromEnv(env);
 
 function handler(request: Request): Response | Promise<Response> {
   if (!new URL(request.url).pathname.startsWith("/trpc/")) {
@@ -65,7 +58,7 @@ function handler(request: Request): Response | Promise<Response> {
 }
 
 const hostname = "127.0.0.1";
-const port = Number(env("PORT") ?? 3001);
+const port = Number(variable("PORT") ?? 3001);
 const listening = (bound: number) => console.log(`listening on http://${hostname}:${bound}/trpc`);
 if (Bun) listening(Bun.serve({ hostname, port, fetch: handler }).port);
 else if (Deno) Deno.serve({ hostname, port, onListen: ({ port }) => listening(port) }, handler);

@@ -11,31 +11,12 @@
  * tokens stay cached across requests. The router is the example's, `../router.ts`.
  */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { type AccessTokenClaims, type Auth, createAuth } from "scopegate";
+import type { AccessTokenClaims, Auth } from "scopegate";
+import { type AuthEnv, authFromEnv } from "../../auth-from-env.js";
 import { appRouter } from "../router.js";
 
 /** The Worker's `env` bindings this example reads. */
-export interface Env {
-  AUTH0_DOMAIN?: string;
-  AUTH0_AUDIENCE?: string;
-  SCOPEGATE_ISSUER?: string;
-  SCOPEGATE_AUDIENCE?: string;
-  SCOPEGATE_JWKS?: string;
-}
-
-/** Builds the verifier from the Worker's `env`; throws when it names no issuer. */
-export function authFromEnv(env: Env): Auth<AccessTokenClaims> {
-  const jwks = env.SCOPEGATE_JWKS ? JSON.parse(env.SCOPEGATE_JWKS) : undefined;
-  if (env.AUTH0_DOMAIN && env.AUTH0_AUDIENCE) {
-    return createAuth({ domain: env.AUTH0_DOMAIN, audience: env.AUTH0_AUDIENCE, jwks });
-  }
-  if (env.SCOPEGATE_ISSUER && env.SCOPEGATE_AUDIENCE) {
-    return createAuth({ issuer: env.SCOPEGATE_ISSUER, audience: env.SCOPEGATE_AUDIENCE, jwks });
-  }
-  throw new Error(
-    "set AUTH0_DOMAIN and AUTH0_AUDIENCE (or SCOPEGATE_ISSUER and SCOPEGATE_AUDIENCE)",
-  );
-}
+export type Env = AuthEnv;
 
 let auth: Auth<AccessTokenClaims> | undefined;
 
