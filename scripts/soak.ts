@@ -10,6 +10,10 @@
  *   SOAK_REQUESTS=20000 SOAK_CONCURRENCY=20 npx tsx scripts/soak.ts
  *
  * Bounds: SOAK_REQUESTS (default 200000), SOAK_CONCURRENCY (50), SOAK_MAX_SECONDS (1200).
+ * SOAK_SECONDS=N runs for N seconds instead of a request count (passes when it ran that
+ * long cleanly); SOAK_CSV=file writes the samples (seconds, requests, RSS and heap MiB).
+ *
+ *   SOAK_SECONDS=960 SOAK_MAX_SECONDS=1100 SOAK_CSV=/tmp/soak.csv npx tsx scripts/soak.ts
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { Agent, request } from "node:http";
@@ -74,7 +78,8 @@ interface Kind {
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 async function soak(): Promise<number> {
-  const total = env("SOAK_REQUESTS", 200_000);
+  const forSeconds = env("SOAK_SECONDS", 0);
+  const total = forSeconds > 0 ? Number.POSITIVE_INFINITY : env("SOAK_REQUESTS", 200_000);
   const concurrency = env("SOAK_CONCURRENCY", 50);
   const maxSeconds = env("SOAK_MAX_SECONDS", 1200);
   const { createTestIssuer } = await import("scopegate/testing");
@@ -273,6 +278,8 @@ async function soak(): Promise<number> {
   let done = 0;
   const started = Date.now();
   const deadline = started + maxSeconds * 1000;
+  const until = forSeconds > 0 ? started + forSeconds * 1000 : deadline;
+  const curve: string[] = ["seconds,requests,rss_mib,heap_used_after_gc_mib"];
 
   const call = (c: Call) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -306,6 +313,10 @@ async function soak(): Promise<number> {
     const m = await ask("rss", { type: "rss" });
     rssSamples.push(m.rss);
     heapSamples.push(m.heapUsed);
+    const at = Math.round((Date.now() - started) / 1000);
+    curve.push(
+      `${at},${done},${(m.rss / 2 ** 20).toFixed(1)},${(m.heapUsed / 2 ** 20).toFixed(1)}`,
+    );
     const rate = Math.round(done / ((Date.now() - started) / 1000));
     const mib = (n: number) => (n / 2 ** 20).toFixed(1);
     console.log(
@@ -315,7 +326,7 @@ async function soak(): Promise<number> {
 
   let next = 0;
   async function worker(): Promise<void> {
-    while (next < total && !crashed && Date.now() < deadline) {
+    while (next < total && !crashed && Date.now() < until) {
       const i = next++;
       const kind = wheel[i % wheel.length] as Kind;
       let s = stats.get(kind.name);
@@ -394,8 +405,16 @@ async function soak(): Promise<number> {
   };
   console.log(`\n${JSON.stringify(summary, null, 2)}`);
   for (const s of samples) console.log(`  sample: ${s}`);
+  if (process.env.SOAK_CSV) {
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(process.env.SOAK_CSV, `${curve.join("\n")}\n`);
+  }
   const ok =
-    done >= total && unexpected === 0 && transportErrors === 0 && !crashed && Date.now() < deadline;
+    (forSeconds > 0 ? seconds >= forSeconds - 1 : done >= total) &&
+    unexpected === 0 &&
+    transportErrors === 0 &&
+    !crashed &&
+    Date.now() < deadline;
   console.log(ok ? "\nsoak: PASS" : "\nsoak: FAIL");
   return ok ? 0 : 1;
 }

@@ -37,6 +37,12 @@ export interface AuthStats {
   readonly discoveryFetches: number;
   /** JWKS documents fetched, over all issuers. */
   readonly jwksFetches: number;
+  /**
+   * Issuers held now: `live` (keys held), `pending` (first fetch under way) and `failed`
+   * (backed off after a failed fetch). Bounded by `cache.issuers` when a resolver admits
+   * issuers.
+   */
+  readonly issuers: { readonly live: number; readonly pending: number; readonly failed: number };
 }
 
 /** What `createAuth` returns. `Claims` is typed from the `claims` schema. */
@@ -153,21 +159,20 @@ export function createAuth<const Schema extends ZodType | undefined = undefined>
       return state.require();
     },
     async warmup(): Promise<void> {
-      await Promise.all((o.issuers ?? []).map((iss) => verifier.source(iss).warmup()));
+      await Promise.all((o.issuers ?? []).map((iss) => verifier.sources.source(iss).warmup()));
     },
     stats: {
       get verifications() {
         return verifications;
       },
       get discoveryFetches() {
-        let n = 0;
-        for (const s of verifier.allSources()) n += s.stats.discovery;
-        return n;
+        return verifier.sources.fetches().discovery;
       },
       get jwksFetches() {
-        let n = 0;
-        for (const s of verifier.allSources()) n += s.stats.jwks;
-        return n;
+        return verifier.sources.fetches().jwks;
+      },
+      get issuers() {
+        return verifier.sources.sizes();
       },
     },
   };

@@ -58,6 +58,9 @@ export type AuthErrorReason =
   | "dpop_nonce"
   | "key_source_unavailable"
   | "replay_store_unavailable"
+  | "nonce_unavailable"
+  | "resolver_unavailable"
+  | "issuer_backoff"
   | "internal";
 
 /** Options accepted by every {@link AuthError} constructor. */

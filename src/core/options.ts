@@ -1,11 +1,13 @@
 import type { JSONWebKeySet } from "jose";
 import { type ZodType, z } from "zod";
 import type { ResolvedDpop } from "./dpop.js";
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError, TemporarilyUnavailableError } from "./errors.js";
 import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
+import { DeadlineError, isPromiseLike, type MaybePromise, withDeadline } from "./maybe.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
+import type { IssuerLimits } from "./tenants.js";
 import type { TokenCacheOptions } from "./token-cache.js";
 import type { AuthOptions, IssuerResolver, IssuerResolverInput } from "./types.js";
 
@@ -28,7 +30,8 @@ export const ASYMMETRIC_ALGORITHMS: readonly string[] = [
 export interface ResolvedOptions {
   /** Static issuer list, or null when a resolver decides per request. */
   issuers: readonly string[] | null;
-  resolver: ((input: IssuerResolverInput) => Promise<readonly string[]>) | null;
+  /** Per-request issuer decision: the resolver's answer as an O(1) check. */
+  resolver: ((input: IssuerResolverInput) => MaybePromise<(issuer: string) => boolean>) | null;
   audience: readonly string[];
   algorithms: readonly string[];
   clockTolerance: number;
@@ -39,8 +42,9 @@ export interface ResolvedOptions {
   realm: string;
   jwksUri: string | undefined;
   jwks: JSONWebKeySet | undefined;
-  cache: Required<Omit<NonNullable<AuthOptions["cache"]>, "tokens">> & {
+  cache: Required<Omit<NonNullable<AuthOptions["cache"]>, "tokens" | "issuers">> & {
     tokens: false | Required<TokenCacheOptions>;
+    issuers: IssuerLimits;
   };
   fetch: typeof globalThis.fetch;
   dpop: ResolvedDpop;
@@ -97,8 +101,17 @@ const optionsSchema = z.strictObject({
           }),
         ])
         .optional(),
+      issuers: z
+        .strictObject({
+          max: z.number().int().positive().optional(),
+          idle: z.number().finite().positive().optional(),
+          newPerSecond: z.number().finite().positive().optional(),
+          failures: z.number().int().nonnegative().optional(),
+        })
+        .optional(),
     })
     .optional(),
+  resolverTimeout: z.number().finite().positive().max(60).optional(),
   fetch: fn.optional(),
   dpop: z
     .strictObject({
@@ -114,6 +127,7 @@ const optionsSchema = z.strictObject({
         )
         .optional(),
       replayStoreTimeout: z.number().finite().positive().max(60).optional(),
+      nonceTimeout: z.number().finite().positive().max(60).optional(),
       nonce: z
         .union([
           z.boolean(),
@@ -197,8 +211,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     issuers = o.domains.map((d, i) => domainToIssuer(d, `domains[${i}]`));
   if (Array.isArray(o.issuers))
     issuers = o.issuers.map((d, i) => checkIssuerUrl(d, `issuers[${i}]`));
-  if (typeof o.domains === "function") resolver = wrapResolver(o.domains as IssuerResolver, true);
-  if (typeof o.issuers === "function") resolver = wrapResolver(o.issuers as IssuerResolver, false);
+  const resolverTimeout = o.resolverTimeout ?? 1;
+  if (typeof o.domains === "function")
+    resolver = wrapResolver(o.domains as IssuerResolver, true, resolverTimeout);
+  if (typeof o.issuers === "function")
+    resolver = wrapResolver(o.issuers as IssuerResolver, false, resolverTimeout);
 
   const algorithms = o.algorithms ?? ASYMMETRIC_ALGORITHMS;
   for (const alg of algorithms) {
@@ -240,6 +257,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       c.tokens === false
         ? (false as const)
         : { max: c.tokens?.max ?? 5000, maxAge: c.tokens?.maxAge ?? 600 },
+    issuers: {
+      max: c.issuers?.max ?? 5000,
+      idle: c.issuers?.idle ?? 3600,
+      newPerSecond: c.issuers?.newPerSecond ?? 10,
+      failures: c.issuers?.failures ?? 10_000,
+    },
   };
   if (cache.minAge > cache.maxAge) {
     throw new ConfigurationError("cache.minAge", "must not be greater than cache.maxAge");
@@ -287,6 +310,7 @@ function resolveDpop(d: NonNullable<AuthOptions["dpop"]> = {}): ResolvedDpop {
         : "isValid" in n
           ? n
           : createNonceProvider(n);
+  const nonceTimeout = d.nonceTimeout ?? 1;
   return {
     mode: d.mode ?? "allowed",
     iatLeeway: d.iatLeeway ?? 30,
@@ -294,23 +318,106 @@ function resolveDpop(d: NonNullable<AuthOptions["dpop"]> = {}): ResolvedDpop {
     algorithms,
     replayStore: d.replayStore ?? createMemoryReplayStore(),
     replayStoreTimeout: d.replayStoreTimeout ?? 1,
-    nonce,
+    nonce: nonce && boundedNonce(nonce, nonceTimeout),
   };
 }
 
+/**
+ * The provider with a deadline on each call: one that has not answered in `seconds` (or
+ * rejects) makes the request a 503 with `Retry-After`, never a hang.
+ */
+function boundedNonce(provider: NonceProvider, seconds: number): NonceProvider {
+  const bounded = <T>(call: () => MaybePromise<T>): T | Promise<T> => {
+    let pending: MaybePromise<T>;
+    try {
+      pending = withDeadline(call(), seconds, "the DPoP nonce provider");
+    } catch (cause) {
+      throw nonceUnavailable(cause);
+    }
+    if (!isPromiseLike(pending)) return pending;
+    return Promise.resolve(pending).catch((cause: unknown) => {
+      throw nonceUnavailable(cause);
+    });
+  };
+  return {
+    current: () => bounded(() => provider.current()),
+    isValid: (nonce) => bounded(() => provider.isValid(nonce)),
+  };
+}
+
+function nonceUnavailable(cause: unknown): TemporarilyUnavailableError {
+  return new TemporarilyUnavailableError("the DPoP nonce provider is temporarily unavailable", {
+    reason: "nonce_unavailable",
+    cause,
+    headers: { "Retry-After": "1" },
+  });
+}
+
+/** Raw resolver entries normalised so far, at most (cleared when full). */
+const MAX_NORMALISED = 10_000;
+
+/**
+ * The resolver as a per-request O(1) issuer check: a boolean answer is taken for the
+ * unverified issuer (which must be well formed); a list is normalised once per array object
+ * and length and checked as a Set; a promise is awaited within `seconds` (else a 503).
+ */
 function wrapResolver(
   resolver: IssuerResolver,
   domains: boolean,
-): (input: IssuerResolverInput) => Promise<readonly string[]> {
+  seconds: number,
+): (input: IssuerResolverInput) => MaybePromise<(issuer: string) => boolean> {
   const option = domains ? "domains" : "issuers";
-  return async (input) => {
-    const list = await resolver(input);
-    if (!Array.isArray(list))
-      throw new ConfigurationError(option, "the resolver must return an array");
-    return list.map((v, i) =>
-      domains
-        ? domainToIssuer(String(v), `${option}[${i}]`)
-        : checkIssuerUrl(String(v), `${option}[${i}]`),
-    );
+  const normalise = (v: unknown, i: number) =>
+    domains
+      ? domainToIssuer(String(v), `${option}[${i}]`)
+      : checkIssuerUrl(String(v), `${option}[${i}]`);
+  const lists = new WeakMap<readonly unknown[], { length: number; set: ReadonlySet<string> }>();
+  const seen = new Map<string, string>();
+  const normaliseOnce = (v: unknown, i: number) => {
+    const raw = String(v);
+    let out = seen.get(raw);
+    if (out === undefined) {
+      out = normalise(raw, i);
+      if (seen.size >= MAX_NORMALISED) seen.clear();
+      seen.set(raw, out);
+    }
+    return out;
+  };
+  const wellFormed = (iss: string) => {
+    try {
+      return domains
+        ? domainToIssuer(new URL(iss).host, option) === iss
+        : checkIssuerUrl(iss, option) === iss;
+    } catch {
+      return false;
+    }
+  };
+  const toCheck = (answer: unknown): ((issuer: string) => boolean) => {
+    if (answer === true) return wellFormed;
+    if (answer === false) return () => false;
+    if (!Array.isArray(answer)) {
+      throw new ConfigurationError(option, "the resolver must return an array or a boolean");
+    }
+    let entry = lists.get(answer);
+    if (!entry || entry.length !== answer.length) {
+      entry = { length: answer.length, set: new Set(answer.map(normaliseOnce)) };
+      lists.set(answer, entry);
+    }
+    const set = entry.set;
+    return (iss) => set.has(iss);
+  };
+  return (input) => {
+    const answer = withDeadline(resolver(input), seconds, `the ${option} resolver`);
+    if (!isPromiseLike(answer)) return toCheck(answer);
+    return Promise.resolve(answer).then(toCheck, (cause: unknown) => {
+      if (cause instanceof DeadlineError) {
+        throw new TemporarilyUnavailableError("the issuer resolver is temporarily unavailable", {
+          reason: "resolver_unavailable",
+          cause,
+          headers: { "Retry-After": "1" },
+        });
+      }
+      throw cause;
+    });
   };
 }

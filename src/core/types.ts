@@ -40,10 +40,17 @@ export interface IssuerResolverInput {
 /** Reads one request header (case-insensitive); multiple values are returned as an array. */
 export type HeaderLookup = (name: string) => string | string[] | undefined;
 
-/** A resolver returning the allowed domains or issuers for one request. */
+/**
+ * A resolver deciding the allowed domains or issuers for one request: the list of them, or
+ * `true` / `false` to accept or refuse `unverifiedIssuer` itself (which must then still be a
+ * well-formed issuer: `https://{domain}/` for `domains`). The check is O(1) per request: a
+ * list is normalised once per array object (return the same array while it does not change;
+ * a changed length is read again), a boolean costs nothing. A promise is awaited at most
+ * `resolverTimeout` seconds.
+ */
 export type IssuerResolver = (
   input: IssuerResolverInput,
-) => readonly string[] | Promise<readonly string[]>;
+) => readonly string[] | boolean | Promise<readonly string[] | boolean>;
 
 /** Key-set, discovery and verified-token cache settings. All durations are in seconds. */
 export interface CacheOptions {
@@ -70,6 +77,33 @@ export interface CacheOptions {
    * @default { max: 5000, maxAge: 600 }
    */
   tokens?: false | TokenCacheOptions;
+  /**
+   * Bounds of the per-issuer key sources when `issuers` / `domains` is a resolver (issuers
+   * are then named by whoever writes the token). A static issuer list is not bounded by it.
+   * @default { max: 5000, idle: 3600, newPerSecond: 10, failures: 10000 }
+   */
+  issuers?: IssuerCacheOptions;
+}
+
+/**
+ * Limits of multi-tenant key sources (see {@link CacheOptions.issuers}). Issuers whose keys
+ * were fetched live in an LRU; an issuer seen for the first time is fetched within a budget;
+ * one whose keys could not be had is backed off (Retry-After from `cache.retryAfter`,
+ * doubling per failure up to 300 s) without ever evicting an issuer that holds keys.
+ */
+export interface IssuerCacheOptions {
+  /** Most issuers whose keys are kept; the least recently used is dropped first. @default 5000 */
+  max?: number;
+  /** An issuer unused for this many seconds is dropped when room is needed. @default 3600 */
+  idle?: number;
+  /**
+   * First fetches (discovery + JWKS) of issuers not yet held, per second, at most; beyond it
+   * a request naming a new issuer gets 503 `temporarily_unavailable` with `Retry-After: 1`.
+   * @default 10
+   */
+  newPerSecond?: number;
+  /** Failed issuers remembered for back-off (oldest forgotten first). @default 10000 */
+  failures?: number;
 }
 
 /** DPoP settings (RFC 9449). */
@@ -93,6 +127,11 @@ export interface DpopOptions {
    * never a hang and never an accepted proof. @default 1
    */
   replayStoreTimeout?: number;
+  /**
+   * Deadline of one call of a custom nonce provider that returns a promise, in seconds: a
+   * provider that has not answered makes the request a 503 with `Retry-After`. @default 1
+   */
+  nonceTimeout?: number;
   /**
    * Server nonces (RFC 9449 §9): `true` (random secret per process), `{ secret, rotation }`
    * (stateless HMAC nonces shared by processes with the same secret) or a custom provider.
@@ -133,6 +172,11 @@ export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
   realm?: string;
   /** Key-set and discovery cache settings. */
   cache?: CacheOptions;
+  /**
+   * Deadline of an issuer resolver that returns a promise, in seconds: one that has not
+   * answered makes the request a 503 `temporarily_unavailable` with `Retry-After`. @default 1
+   */
+  resolverTimeout?: number;
   /** A custom fetch for discovery and JWKS (proxies, tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** DPoP (RFC 9449) settings. */

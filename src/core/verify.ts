@@ -3,12 +3,12 @@ import { type ClaimRules, checkClaims } from "./claims.js";
 import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
 import { selectKeys } from "./jwk.js";
 import { decodeJws } from "./jws.js";
-import { KeySource } from "./keys.js";
 import { isPromiseLike } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestView } from "./request.js";
 import { readPermissions, readScopes } from "./scopes.js";
 import { UnusableKeyError, verifySignature } from "./signature.js";
+import { KeySources } from "./tenants.js";
 import { TokenCache } from "./token-cache.js";
 
 /** The outcome of a successful verification; internal. */
@@ -42,8 +42,10 @@ const STRICT_CLAIMS = ["client_id", "jti", "sub", "iat"];
  * WebCrypto; successful verifications are cached per token.
  */
 export class Verifier {
-  private readonly sources = new Map<string, KeySource>();
+  /** The issuers' key sources (bounded when a resolver admits issuers). */
+  readonly sources: KeySources;
   private readonly rules: ClaimRules;
+  private readonly issuers: ReadonlySet<string> | undefined;
   private readonly cache: TokenCache<CachedVerification> | undefined;
 
   constructor(private readonly o: ResolvedOptions) {
@@ -57,21 +59,8 @@ export class Verifier {
     };
     const t = o.cache.tokens;
     this.cache = t === false ? undefined : new TokenCache(t.max, t.maxAge);
-  }
-
-  /** The key source of an issuer (created on first use; never for an unlisted issuer). */
-  source(issuer: string): KeySource {
-    let s = this.sources.get(issuer);
-    if (!s) {
-      s = new KeySource(issuer, this.o);
-      this.sources.set(issuer, s);
-    }
-    return s;
-  }
-
-  /** Every key source created so far. */
-  allSources(): IterableIterator<KeySource> {
-    return this.sources.values();
+    this.sources = new KeySources(o);
+    this.issuers = o.issuers ? new Set(o.issuers) : undefined;
   }
 
   /** Verifies a token; rejects with an {@link AuthError} only. */
@@ -111,7 +100,7 @@ export class Verifier {
    * drops the entry otherwise. get() revalidates stale keys in the background.
    */
   private keyStillPublished(token: string, c: CachedVerification): boolean {
-    const keys = this.sources.get(c.verified.issuer)?.get();
+    const keys = this.sources.peek(c.verified.issuer)?.get();
     if (keys && !isPromiseLike(keys)) {
       if (keys.generation === c.generation) return true;
       if (c.kid !== undefined && keys.kids.has(c.kid)) {
@@ -131,7 +120,7 @@ export class Verifier {
     view: RequestView | undefined,
   ): Promise<boolean> {
     const iss = c.verified.issuer;
-    if (this.o.resolver && !(await this.resolveIssuers(view, iss)).includes(iss)) {
+    if (this.o.resolver && !(await this.resolveIssuers(view, iss))(iss)) {
       throw invalid("token issuer is not accepted", "issuer_not_allowed");
     }
     return this.keyStillPublished(token, c);
@@ -162,12 +151,14 @@ export class Verifier {
     if (typeof iss !== "string" || iss === "") {
       throw invalid("token has no issuer", "issuer_not_allowed");
     }
-    const allowed = this.o.issuers ?? (await this.resolveIssuers(view, iss));
-    if (!allowed.includes(iss)) throw invalid("token issuer is not accepted", "issuer_not_allowed");
+    const allowed = this.issuers
+      ? this.issuers.has(iss)
+      : (await this.resolveIssuers(view, iss))(iss);
+    if (!allowed) throw invalid("token issuer is not accepted", "issuer_not_allowed");
 
-    const source = this.source(iss);
-    const got = source.get();
+    const got = this.sources.keys(iss);
     let keys = isPromiseLike(got) ? await got : got;
+    const source = this.sources.source(iss);
     const alg = header.alg as string;
     let candidates = selectKeys(keys.keys, alg, header.kid);
     if (candidates.length === 0) {
@@ -274,12 +265,13 @@ export class Verifier {
     return header as ProtectedHeaderParameters;
   }
 
+  /** The resolver's answer for this request, as an O(1) issuer check. */
   private async resolveIssuers(
     view: RequestView | undefined,
     iss: string,
-  ): Promise<readonly string[]> {
+  ): Promise<(issuer: string) => boolean> {
     const resolver = this.o.resolver;
-    if (!resolver) return [];
+    if (!resolver) return () => false;
     try {
       return await resolver({
         url: view?.url,
@@ -287,6 +279,7 @@ export class Verifier {
         unverifiedIssuer: iss,
       });
     } catch (cause) {
+      if (cause instanceof AuthError) throw cause;
       throw new ServerError("internal error while resolving the allowed issuers", {
         reason: "internal",
         cause,

@@ -200,6 +200,11 @@ describe("createAuth option validation", () => {
     };
     const auth = createAuth({ domain: "t.auth0.com", audience, fetch });
     expect(calls).toBe(0);
-    expect(auth.stats).toEqual({ verifications: 0, discoveryFetches: 0, jwksFetches: 0 });
+    expect(auth.stats).toEqual({
+      verifications: 0,
+      discoveryFetches: 0,
+      jwksFetches: 0,
+      issuers: { live: 0, pending: 0, failed: 0 },
+    });
   });
 });
