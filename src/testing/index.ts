@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 export type { DevTokenRequest, DevTokenResponse } from "./dev.js";
+export { dpopProof, importDpopKey } from "./dpop.js";
 export { createTestIssuer } from "./issuer.js";
 export type { TestIssuer } from "./test-issuer.js";
 export type {

@@ -1,7 +1,7 @@
 import { handleDevTokenRequest } from "./dev.js";
 import { createDpopKey, createDpopProof } from "./dpop.js";
 import { nowSeconds, randomId, signCompact, withoutUndefined } from "./jws.js";
-import { KeyStore, SIGNING_ALGORITHMS } from "./keys.js";
+import { importSigningKey, KeyStore, SIGNING_ALGORITHMS, type SigningKey } from "./keys.js";
 import { type ActiveFailure, HOST, IssuerServer, type MutableHits } from "./server.js";
 import type { TestIssuer } from "./test-issuer.js";
 import type { ClientGrant } from "./token.js";
@@ -30,6 +30,21 @@ function checkAlg(alg: TestAlg, where: string): void {
       `scopegate/testing: ${where} "${String(alg)}" is not one of ${[...ALGORITHMS].join(", ")}`,
     );
   }
+}
+
+/** Imports `TestIssuerOptions.keys`, refusing a duplicated `kid`. */
+async function givenKeys(jwks: TestIssuerOptions["keys"]): Promise<SigningKey[]> {
+  if (jwks === undefined) return [];
+  if (!Array.isArray(jwks)) throw new TypeError("scopegate/testing: keys must be an array of JWKs");
+  const keys = await Promise.all(jwks.map((jwk, i) => importSigningKey(jwk, `keys[${i}]`)));
+  const seen = new Set<string>();
+  keys.forEach((key, i) => {
+    if (seen.has(key.kid)) {
+      throw new TypeError(`scopegate/testing: keys[${i}] repeats the kid "${key.kid}"`);
+    }
+    seen.add(key.kid);
+  });
+  return keys;
 }
 
 /**
@@ -63,7 +78,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     options.cacheControl === undefined ? DEFAULT_CACHE_CONTROL : options.cacheControl;
   checkAlg(defaultAlg, "defaultAlg");
 
-  const keys = new KeyStore();
+  const keys = new KeyStore(await givenKeys(options.keys));
   await keys.get(defaultAlg);
   const server = await IssuerServer.listen(options.port ?? 0);
 

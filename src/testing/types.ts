@@ -129,6 +129,29 @@ export interface TestIssuerOptions {
    * ```
    */
   devEndpoints?: boolean;
+  /**
+   * Private signing keys to use instead of generated ones (JWKs with their private members,
+   * as `exportJWK(privateKey)` gives them), so that a restarted issuer keeps its `kid`s and
+   * tokens signed before the restart still verify. `scopegate dev` keeps its keys this way.
+   * Each key needs an `alg` (one of {@link TestAlg}); `kid` defaults to the key's RFC 7638
+   * thumbprint. The first key of each `alg` signs; later keys of the same `alg` are only
+   * published in the JWKS. An `alg` with no given key (`defaultAlg` included) gets a
+   * generated key, as without this option. A key that cannot be used (no `d`, a wrong `alg`
+   * for its type, a duplicated `kid`) makes `createTestIssuer` reject with a `TypeError`
+   * naming it (`keys[0] ...`). Nothing here checks where the keys came from: never give a
+   * test issuer a production key.
+   *
+   * @example
+   * ```ts
+   * import { exportJWK, generateKeyPair } from "jose";
+   *
+   * const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+   * const jwk = { ...(await exportJWK(privateKey)), alg: "ES256", kid: "dev-1" };
+   * const issuer = await createTestIssuer({ keys: [jwk], defaultAlg: "ES256", port: 4400 });
+   * // ... later, after a restart with the same `keys` and port, old tokens still verify.
+   * ```
+   */
+  keys?: JWK[];
 }
 
 /**
