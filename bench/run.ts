@@ -3,7 +3,7 @@
  * `--expose-gc`), and prints their tables; `--write` also puts them into BENCHMARKS.md
  * (between the `bench:results` markers; the notes around them are kept).
  *
- *   npx tsx bench/run.ts [--write] [--only verify,herd,flood,http] [--max-load 1.5] [--wait 600]
+ *   npx tsx bench/run.ts [--write] [--only verify,herd,flood,abuse,http] [--max-load 1.5] [--wait 600]
  *                        [--nice -10]
  *
  * On a shared machine the numbers are only as good as the quiet: before the timing benchmarks
@@ -23,7 +23,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BENCHMARKS_MD = join(ROOT, "BENCHMARKS.md");
 const START = "<!-- bench:results:start -->";
 const END = "<!-- bench:results:end -->";
-const ALL = ["verify", "herd", "flood", "http"] as const;
+const ALL = ["verify", "herd", "flood", "abuse", "http"] as const;
 type BenchId = (typeof ALL)[number];
 const TIMEOUT_MS = 30 * 60 * 1000;
 
