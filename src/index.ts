@@ -28,6 +28,7 @@ export {
   UnauthorizedError,
   UseDpopNonceError,
 } from "./core/errors.js";
+export type { Logger } from "./core/logger.js";
 export {
   createNonceProvider,
   type HmacNonceOptions,

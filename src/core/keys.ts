@@ -3,6 +3,7 @@ import { discover } from "./discovery.js";
 import { TemporarilyUnavailableError } from "./errors.js";
 import { fetchJson, KeySourceError } from "./fetch.js";
 import { keyWithinBounds } from "./jwk.js";
+import { describeError, quoted } from "./logger.js";
 import type { ResolvedOptions } from "./options.js";
 
 /** A fetched key set; internal. */
@@ -15,7 +16,7 @@ export interface KeySet {
   readonly generation: number;
 }
 
-type Settings = Pick<ResolvedOptions, "cache" | "fetch" | "jwksUri" | "jwks">;
+type Settings = Pick<ResolvedOptions, "cache" | "fetch" | "jwksUri" | "jwks" | "logger">;
 
 /**
  * The keys of one issuer: discovery, JWKS fetch, cache, single-flight, unknown-`kid`
@@ -30,6 +31,10 @@ export class KeySource {
   private failedAt = Number.NEGATIVE_INFINITY;
   private discovered: { jwksUri: string; until: number } | undefined;
   private generation = 0;
+  /** Whether a failure is logged (once, until the keys are had again). */
+  reportFailures = true;
+  private warned = false;
+  private lastDropped = "";
 
   constructor(
     readonly issuer: string,
@@ -83,11 +88,26 @@ export class KeySource {
       (set) => {
         this.current = set;
         this.inflight = undefined;
+        if (this.warned) {
+          this.warned = false;
+          this.settings.logger.warn(
+            `scopegate: the keys of issuer ${quoted(this.issuer)} are available again`,
+          );
+        }
         return set;
       },
       (error: unknown) => {
         this.failedAt = Date.now();
         this.inflight = undefined;
+        if (this.reportFailures && !this.warned) {
+          this.warned = true;
+          const serving = this.current
+            ? "the last good keys keep serving for now"
+            : `requests get 503 (retried after ${this.settings.cache.retryAfter} s)`;
+          this.settings.logger.warn(
+            `scopegate: the keys of issuer ${quoted(this.issuer)} could not be fetched (${describeError(error)}); ${serving}. Check the domain / issuer option and that the issuer is reachable.`,
+          );
+        }
         throw unavailable(this.settings.cache.retryAfter, error);
       },
     );
@@ -117,6 +137,11 @@ export class KeySource {
 
   private makeSet(jwks: JSONWebKeySet, freshUntil: number): KeySet {
     const keys = jwks.keys.filter(isUsablePublicKey);
+    if (keys.length < jwks.keys.length)
+      this.reportDropped(
+        jwks.keys.filter((k) => !keys.includes(k)),
+        jwks.keys.length,
+      );
     const kids = new Set<string>();
     for (const k of keys) if (typeof k.kid === "string") kids.add(k.kid);
     return {
@@ -126,6 +151,17 @@ export class KeySource {
       freshUntil,
       generation: ++this.generation,
     };
+  }
+
+  /** Logs the keys a JWKS held that are not used, once per distinct set of them. */
+  private reportDropped(dropped: readonly JWK[], total: number): void {
+    const kids = dropped.map((k) => (typeof k.kid === "string" ? quoted(k.kid) : "(no kid)"));
+    const key = kids.join(",");
+    if (key === this.lastDropped) return;
+    this.lastDropped = key;
+    this.settings.logger.warn(
+      `scopegate: issuer ${quoted(this.issuer)}: ${dropped.length} of ${total} JWKS keys are ignored (${kids.slice(0, 10).join(", ")}${kids.length > 10 ? ", …" : ""}): only public signature keys are used — RSA of 2048–8192 bits with an odd exponent of at most 32 bits, EC on P-256/384/521, Ed25519; no private or symmetric members, use "sig"`,
+    );
   }
 }
 

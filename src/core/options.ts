@@ -1,9 +1,11 @@
 import type { JSONWebKeySet } from "jose";
 import { type ZodType, z } from "zod";
+import { boundedNonce, wrapResolver } from "./callbacks.js";
 import type { ResolvedDpop } from "./dpop.js";
-import { ConfigurationError, TemporarilyUnavailableError } from "./errors.js";
+import { ConfigurationError } from "./errors.js";
 import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
-import { DeadlineError, isPromiseLike, type MaybePromise, withDeadline } from "./maybe.js";
+import { type Logger, type ResolvedLogger, resolveLogger } from "./logger.js";
+import type { MaybePromise } from "./maybe.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
@@ -52,6 +54,7 @@ export interface ResolvedOptions {
   publicUrl: string | undefined;
   onAuthResult: AuthOptions["onAuthResult"];
   resourceMetadata: ResourceMetadataOptions | undefined;
+  logger: ResolvedLogger;
 }
 
 const seconds = z.number().finite().nonnegative();
@@ -149,6 +152,15 @@ const optionsSchema = z.strictObject({
   trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), fn]).optional(),
   publicUrl: z.string().min(1).optional(),
   onAuthResult: fn.optional(),
+  logger: z
+    .union([
+      z.literal(false),
+      z.custom<Logger>(
+        (v) => typeof v === "object" && v !== null && typeof (v as Logger).warn === "function",
+        "a logger with warn() (console fits), or false",
+      ),
+    ])
+    .optional(),
   resourceMetadata: z
     .union([
       z.literal(true),
@@ -288,6 +300,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     publicUrl: o.publicUrl,
     onAuthResult: o.onAuthResult as AuthOptions["onAuthResult"],
     resourceMetadata: o.resourceMetadata === true ? {} : o.resourceMetadata,
+    logger: resolveLogger(o.logger as Logger | false | undefined),
   };
 }
 
@@ -319,105 +332,5 @@ function resolveDpop(d: NonNullable<AuthOptions["dpop"]> = {}): ResolvedDpop {
     replayStore: d.replayStore ?? createMemoryReplayStore(),
     replayStoreTimeout: d.replayStoreTimeout ?? 1,
     nonce: nonce && boundedNonce(nonce, nonceTimeout),
-  };
-}
-
-/**
- * The provider with a deadline on each call: one that has not answered in `seconds` (or
- * rejects) makes the request a 503 with `Retry-After`, never a hang.
- */
-function boundedNonce(provider: NonceProvider, seconds: number): NonceProvider {
-  const bounded = <T>(call: () => MaybePromise<T>): T | Promise<T> => {
-    let pending: MaybePromise<T>;
-    try {
-      pending = withDeadline(call(), seconds, "the DPoP nonce provider");
-    } catch (cause) {
-      throw nonceUnavailable(cause);
-    }
-    if (!isPromiseLike(pending)) return pending;
-    return Promise.resolve(pending).catch((cause: unknown) => {
-      throw nonceUnavailable(cause);
-    });
-  };
-  return {
-    current: () => bounded(() => provider.current()),
-    isValid: (nonce) => bounded(() => provider.isValid(nonce)),
-  };
-}
-
-function nonceUnavailable(cause: unknown): TemporarilyUnavailableError {
-  return new TemporarilyUnavailableError("the DPoP nonce provider is temporarily unavailable", {
-    reason: "nonce_unavailable",
-    cause,
-    headers: { "Retry-After": "1" },
-  });
-}
-
-/** Raw resolver entries normalised so far, at most (cleared when full). */
-const MAX_NORMALISED = 10_000;
-
-/**
- * The resolver as a per-request O(1) issuer check: a boolean answer is taken for the
- * unverified issuer (which must be well formed); a list is normalised once per array object
- * and length and checked as a Set; a promise is awaited within `seconds` (else a 503).
- */
-function wrapResolver(
-  resolver: IssuerResolver,
-  domains: boolean,
-  seconds: number,
-): (input: IssuerResolverInput) => MaybePromise<(issuer: string) => boolean> {
-  const option = domains ? "domains" : "issuers";
-  const normalise = (v: unknown, i: number) =>
-    domains
-      ? domainToIssuer(String(v), `${option}[${i}]`)
-      : checkIssuerUrl(String(v), `${option}[${i}]`);
-  const lists = new WeakMap<readonly unknown[], { length: number; set: ReadonlySet<string> }>();
-  const seen = new Map<string, string>();
-  const normaliseOnce = (v: unknown, i: number) => {
-    const raw = String(v);
-    let out = seen.get(raw);
-    if (out === undefined) {
-      out = normalise(raw, i);
-      if (seen.size >= MAX_NORMALISED) seen.clear();
-      seen.set(raw, out);
-    }
-    return out;
-  };
-  const wellFormed = (iss: string) => {
-    try {
-      return domains
-        ? domainToIssuer(new URL(iss).host, option) === iss
-        : checkIssuerUrl(iss, option) === iss;
-    } catch {
-      return false;
-    }
-  };
-  const toCheck = (answer: unknown): ((issuer: string) => boolean) => {
-    if (answer === true) return wellFormed;
-    if (answer === false) return () => false;
-    if (!Array.isArray(answer)) {
-      throw new ConfigurationError(option, "the resolver must return an array or a boolean");
-    }
-    let entry = lists.get(answer);
-    if (!entry || entry.length !== answer.length) {
-      entry = { length: answer.length, set: new Set(answer.map(normaliseOnce)) };
-      lists.set(answer, entry);
-    }
-    const set = entry.set;
-    return (iss) => set.has(iss);
-  };
-  return (input) => {
-    const answer = withDeadline(resolver(input), seconds, `the ${option} resolver`);
-    if (!isPromiseLike(answer)) return toCheck(answer);
-    return Promise.resolve(answer).then(toCheck, (cause: unknown) => {
-      if (cause instanceof DeadlineError) {
-        throw new TemporarilyUnavailableError("the issuer resolver is temporarily unavailable", {
-          reason: "resolver_unavailable",
-          cause,
-          headers: { "Retry-After": "1" },
-        });
-      }
-      throw cause;
-    });
   };
 }

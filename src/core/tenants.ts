@@ -1,5 +1,6 @@
 import { TemporarilyUnavailableError } from "./errors.js";
 import { type KeySet, KeySource } from "./keys.js";
+import { quoted } from "./logger.js";
 import type { MaybePromise } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
 
@@ -17,6 +18,8 @@ const MAX_BACKOFF = 300;
 const MAX_PENDING = 1000;
 /** Recency is refreshed at most this often per issuer (a Map re-insert per request is waste). */
 const TOUCH_MS = 1000;
+/** Failed first fetches are logged as one summary line per this many ms at most. */
+const REPORT_MS = 60_000;
 
 interface Live {
   source: KeySource;
@@ -47,6 +50,8 @@ export class KeySources {
   private refilledAt = Date.now();
   /** Fetch counts of sources dropped so far (so totals survive eviction). */
   private readonly dropped = { discovery: 0, jwks: 0 };
+  private unreported = 0;
+  private reportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: ResolvedOptions) {
     this.limits = o.resolver ? o.cache.issuers : undefined;
@@ -95,6 +100,8 @@ export class KeySources {
     if (failed && now < failed.until) throw unavailable((failed.until - now) / 1000);
     if (this.pending.size >= MAX_PENDING || !this.spend(now)) throw unavailable(1);
     const source = new KeySource(issuer, this.o);
+    // Issuers named by unverified tokens: their failures are summarised, not logged one by one.
+    source.reportFailures = false;
     this.pending.set(issuer, source);
     return source;
   }
@@ -143,6 +150,7 @@ export class KeySources {
     if (this.pending.get(issuer) !== source) return;
     this.pending.delete(issuer);
     this.failed.delete(issuer);
+    source.reportFailures = true;
     const limits = this.limits as IssuerLimits;
     const now = Date.now();
     // Oldest use first: drop idle issuers, then the least recently used beyond max.
@@ -169,6 +177,19 @@ export class KeySources {
     }
     if (limits.failures > 0)
       this.failed.set(issuer, { until: Date.now() + backoff * 1000, failures });
+    this.report(issuer);
+  }
+
+  /** At most one line per minute about issuers whose first key fetch failed. */
+  private report(issuer: string): void {
+    this.unreported++;
+    const now = Date.now();
+    if (now - this.reportedAt < REPORT_MS) return;
+    this.o.logger.warn(
+      `scopegate: ${this.unreported} issuer(s) admitted by the resolver had no fetchable keys since the last report (latest ${quoted(issuer)}); they are backed off. Many of them may be forged tokens naming made-up tenants.`,
+    );
+    this.unreported = 0;
+    this.reportedAt = now;
   }
 
   private drop(issuer: string, source: KeySource): void {

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { output, ZodType } from "zod";
 import type { AuthResultEvent } from "./context.js";
+import type { Logger } from "./logger.js";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
 import type { ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
@@ -190,6 +191,12 @@ export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
    * given the token; errors it throws are ignored.
    */
   onAuthResult?: (event: AuthResultEvent) => void;
+  /**
+   * Where operator-facing diagnostics go: an issuer whose keys cannot be fetched (once, until
+   * they can), keys dropped from a JWKS, first fetches of resolver-admitted issuers failing.
+   * Console-compatible; never given a token. `false` silences it. @default console (warn only)
+   */
+  logger?: Logger | false;
   /**
    * RFC 9728 Protected Resource Metadata: builds `auth.resourceMetadata` and adds
    * `resource_metadata="…"` to every `WWW-Authenticate` challenge. `true` uses the defaults.
