@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `scopegate` executable: `scopegate dev`, `scopegate token`, `scopegate inspect`.
+ * The `scopegate` executable: `scopegate dev`, `scopegate token`, `scopegate proof`,
+ * `scopegate inspect`.
  * Everything but the process wiring lives in {@link main}.
  *
  * @packageDocumentation

@@ -96,3 +96,8 @@ export function parseDuration(value: string, option: string): number {
 export function splitList(value: string): string[] {
   return value.split(/[\s,]+/).filter((item) => item !== "");
 }
+
+/** Quotes a value for a POSIX shell when it needs it (single quotes, `'` escaped). */
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}

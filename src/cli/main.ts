@@ -1,6 +1,7 @@
 import { DEV_HELP, devCommand } from "./dev.js";
 import { INSPECT_HELP, inspectCommand } from "./inspect.js";
 import { type CliIo, EXIT, println, UsageError } from "./io.js";
+import { PROOF_HELP, proofCommand } from "./proof.js";
 import { TOKEN_HELP, tokenCommand } from "./token.js";
 
 export type { CliIo, TextSink } from "./io.js";
@@ -10,7 +11,8 @@ export const HELP = `Usage: scopegate <command> [options]
 
 Commands:
   dev        start the local issuer on 127.0.0.1, print .env lines and sample tokens
-  token      mint a token from the running dev issuer
+  token      mint a token from the running dev issuer (not from a real Auth0 tenant)
+  proof      sign a DPoP proof for one request (prints a DPoP: header line)
   inspect    decode a token without trusting it and explain what an API would say
   help [command]
 
@@ -24,6 +26,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   dev: { run: devCommand, help: DEV_HELP },
   token: { run: tokenCommand, help: TOKEN_HELP },
+  proof: { run: proofCommand, help: PROOF_HELP },
   inspect: { run: inspectCommand, help: INSPECT_HELP },
 };
 

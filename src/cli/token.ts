@@ -1,6 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
-import { isLoopbackHost } from "../core/url.js";
-import type { DevTokenRequest, DevTokenResponse } from "../testing/dev.js";
+import type { DevTokenRequest, DevTokenResponse } from "scopegate/testing";
 import {
   type CliIo,
   EXIT,
@@ -14,6 +13,13 @@ import {
 /** Where `scopegate dev` listens by default, and so where `scopegate token` asks. */
 export const DEFAULT_ISSUER = "http://127.0.0.1:4400/";
 
+/** How to get a token from a real Auth0 tenant, which `scopegate token` cannot do. */
+export const REAL_TENANT_HINT = `For a real tenant, get a token by its client-credentials grant (a machine-to-machine
+application authorized for your API), or copy one from the API's Test tab in the dashboard:
+  curl -s https://YOUR_DOMAIN/oauth/token -H 'content-type: application/json' \\
+    -d '{"grant_type":"client_credentials","client_id":"…","client_secret":"…","audience":"YOUR_API_IDENTIFIER"}'
+`;
+
 /** `scopegate token --help`. */
 export const TOKEN_HELP = `Usage: scopegate token [--scope "a b"] [--sub USER] [--permissions "x y"]
                        [--audience AUD] [--expires-in 3600] [--dpop] [--json] [--issuer URL]
@@ -21,6 +27,9 @@ export const TOKEN_HELP = `Usage: scopegate token [--scope "a b"] [--sub USER] [
 Mints an access token from the running \`scopegate dev\` issuer (its POST /dev/token).
 Prints the bare token, so that TOKEN=$(scopegate token --scope read:messages) works.
 
+Local dev issuer only: it cannot mint tokens for a real Auth0 tenant (or any other
+issuer), whose keys it does not have.
+${REAL_TENANT_HINT}
 Options:
   --scope "a b"        the scope claim (space-separated)
   --sub USER           the subject (default auth0|test-user)
@@ -30,8 +39,10 @@ Options:
                        token (write --expires-in=-60)
   --dpop               bind the token to a new ES256 key (cnf.jkt, RFC 9449) and print
                        TOKEN=…, DPOP_JKT=… and DPOP_JWK='…' (the private key, to sign
-                       proofs): eval "$(scopegate token --dpop)"
+                       proofs): eval "$(scopegate token --dpop)", then make each request's
+                       proof with scopegate proof --url URL (it reads TOKEN and DPOP_JWK)
   --json               print { access_token, token_type, expires_in, dpop? } as JSON
+                       (with --dpop, a file scopegate proof --key FILE reads)
   --issuer URL         the dev issuer (default $SCOPEGATE_ISSUER, else ${DEFAULT_ISSUER});
                        loopback hosts only
   -h, --help           this help
@@ -57,6 +68,12 @@ async function dpopKey(): Promise<DpopKey> {
   };
 }
 
+/** localhost, 127.0.0.0/8 or ::1: where a dev issuer can be. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
 function issuerUrl(value: string): URL {
   let url: URL;
   try {
@@ -66,7 +83,7 @@ function issuerUrl(value: string): URL {
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || !isLoopbackHost(url.hostname)) {
     throw new UsageError(
-      `--issuer ${value}: tokens are minted by the local dev issuer only (a loopback URL such as ${DEFAULT_ISSUER})`,
+      `--issuer ${value}: tokens are minted by the local dev issuer only (a loopback URL such as ${DEFAULT_ISSUER}); for a real Auth0 tenant use its client-credentials grant (see scopegate token --help)`,
     );
   }
   return url;

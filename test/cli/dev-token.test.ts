@@ -32,7 +32,7 @@ describe("scopegate dev", () => {
     expect(dev.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(dev.audience).toBe(AUDIENCE);
     const out = dev.output();
-    const tokens = out.split("\n").filter((line) => line.startsWith("eyJ"));
+    const tokens = [...out.matchAll(/^[A-Z_]+_TOKEN=(eyJ\S+)$/gm)].map((match) => match[1] ?? "");
     expect(tokens).toHaveLength(4);
     const auth = authFor();
     const claims = await Promise.all(tokens.map((t) => auth.verify(t)));
@@ -50,9 +50,9 @@ describe("scopegate dev", () => {
   it("stops cleanly when its signal aborts, and reports a port in use", async () => {
     const other = await startDev();
     const busyPort = new URL(other.issuer).port;
-    const busy = await run(["dev", "--port", busyPort]);
+    const busy = await run(["dev", "--port", busyPort, "--no-persist"]);
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toContain(`port ${busyPort} is in use`);
+    expect(busy.stderr).toContain(`port ${busyPort} on 127.0.0.1 is in use`);
     expect(await other.stop()).toBe(0);
     expect(other.output()).toContain("scopegate dev: stopped");
     await expect(fetch(`${other.issuer}.well-known/jwks.json`)).rejects.toThrow();

@@ -17,7 +17,7 @@ describe("scopegate (commands and help)", () => {
   it("--help lists the commands; no command is a usage error", async () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/dev .*\n.*token .*\n.*inspect /);
+    expect(help.stdout).toMatch(/dev .*\n.*token .*\n.*proof .*\n.*inspect /);
     const none = await run([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: scopegate <command>");
