@@ -53,3 +53,39 @@ export async function setupExampleAuth(): Promise<ExampleAuth> {
     close: () => issuer.close(),
   };
 }
+
+/**
+ * The one line to print when an example cannot listen because its port is taken, or
+ * `undefined` for any other error (which should surface as it is). `fix` is the command that
+ * picks another port, e.g. `TRPC_PORT=3101 npm run demo`.
+ */
+export function portInUseMessage(
+  error: unknown,
+  port: number,
+  what: string,
+  fix: string,
+): string | undefined {
+  const code =
+    typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  if (code !== "EADDRINUSE") return undefined;
+  return `port ${port} on 127.0.0.1 is in use (${what}): stop what is using it, or pick another port: ${fix}`;
+}
+
+/** A port setting that is not a port number: printed as its message alone. */
+export class PortError extends Error {
+  override readonly name = "PortError";
+}
+
+/**
+ * Reads a port from the environment variable `name` (unset or empty: `fallback`); throws a
+ * {@link PortError} for anything but a whole number from 0 to 65535.
+ */
+export function portFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === "") return fallback;
+  const port = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65_535) {
+    throw new PortError(`${name} must be a port number from 0 to 65535, not "${value}"`);
+  }
+  return port;
+}

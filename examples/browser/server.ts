@@ -92,6 +92,7 @@ export async function startBrowserDemo(options: BrowserDemoOptions): Promise<Bro
       () => res.writeHead(500, { "content-type": "text/plain" }).end("cannot read the page"),
     );
   });
+  // A busy port rejects with the EADDRINUSE error (`npm run demo` explains it in one line).
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;

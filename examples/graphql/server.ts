@@ -1,6 +1,7 @@
 /**
- * The GraphQL example: graphql-yoga on node:http with the `@auth` schema, GraphiQL, SSE and
- * graphql-ws (WebSocket) subscriptions.
+ * The GraphQL example: graphql-yoga on node:http with the `@auth` schema, GraphiQL (served
+ * from the local `@graphql-yoga/render-graphiql`, so it works offline), SSE and graphql-ws
+ * (WebSocket) subscriptions.
  *
  *   npx tsx examples/graphql/server.ts     # PORT or 4000; prints ready-to-paste curl lines
  */
@@ -14,7 +15,7 @@ import { createYoga } from "graphql-yoga";
 import type { Auth } from "scopegate";
 import { useAuth } from "scopegate/graphql";
 import { WebSocketServer } from "ws";
-import { setupExampleAuth } from "../setup.js";
+import { portFromEnv, portInUseMessage, setupExampleAuth } from "../setup.js";
 import { createExampleSchema, exampleTokenClaims } from "./schema.js";
 
 /** Options of {@link startGraphqlExample}. */
@@ -61,6 +62,10 @@ export async function startGraphqlExample<Claims>(
       exposedHeaders: ["WWW-Authenticate", "DPoP-Nonce"],
       maxAge: 600,
     },
+    // GraphiQL from the local package, not yoga's default CDN page (which stays on "Loading…"
+    // offline). Loaded on the first GraphiQL request: the page inlines ~9 MB of script.
+    renderGraphiQL: async (graphiqlOptions) =>
+      (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(graphiqlOptions),
     graphiql: {
       title: "scopegate GraphQL example",
       headers: JSON.stringify(
@@ -73,6 +78,15 @@ export async function startGraphqlExample<Claims>(
     },
   });
   const server = createServer(yoga);
+  // Listen first: a WebSocketServer attached before re-emits a listen error (a busy port) as
+  // an unhandled 'error' event, a raw stack instead of this promise's rejection.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 
   // graphql-ws: each subscribe goes through yoga's envelop (and so through useAuth).
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
@@ -110,8 +124,6 @@ export async function startGraphqlExample<Claims>(
     wss,
   );
 
-  server.listen(options.port ?? 0, "127.0.0.1");
-  await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${yoga.graphqlEndpoint}`,
@@ -156,14 +168,21 @@ export function curlLines(url: string, tokens: { basic?: string; reader?: string
 }
 
 async function main() {
+  const port = portFromEnv("PORT", 4000);
   const example = await setupExampleAuth();
   const reader = example.mint ? await example.mint(exampleTokenClaims.reader) : undefined;
   const basic = example.mint ? await example.mint(exampleTokenClaims.basic) : undefined;
-  const app = await startGraphqlExample({
-    auth: example.auth,
-    port: Number(process.env.PORT ?? 4000),
-    token: reader,
-  });
+  let app: GraphqlExample;
+  try {
+    app = await startGraphqlExample({ auth: example.auth, port, token: reader });
+  } catch (error) {
+    await example.close();
+    const fix = `PORT=${port + 100} npx tsx examples/graphql/server.ts`;
+    const message = portInUseMessage(error, port, "the GraphQL example", fix);
+    if (!message) throw error;
+    console.error(message);
+    process.exit(1);
+  }
   console.log(`GraphQL API and GraphiQL: ${app.url}`);
   console.log(
     example.issuer
@@ -182,7 +201,8 @@ async function main() {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error);
+    // A bad PORT is one line; anything else keeps its stack.
+    console.error(error instanceof Error && error.name === "PortError" ? error.message : error);
     process.exit(1);
   });
 }

@@ -15,7 +15,7 @@ import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import type { AccessTokenClaims, Auth } from "scopegate";
 import { WebSocketServer } from "ws";
-import { setupExampleAuth } from "../setup.js";
+import { portFromEnv, portInUseMessage, setupExampleAuth } from "../setup.js";
 import { appRouter } from "./router.js";
 
 /** Options of {@link startTrpcExample}. */
@@ -60,12 +60,17 @@ export async function startTrpcExample({
     basePath: "/trpc/",
     middleware: cors,
   });
-  const wss = new WebSocketServer({ server, path: "/trpc" });
-  const ws = applyWSSHandler({ wss, router: appRouter, createContext: auth.createAuthContext });
+  // Listen first: a WebSocketServer attached before re-emits a listen error (a busy port) as
+  // an unhandled 'error' event, a raw stack instead of this promise's rejection.
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
+  const wss = new WebSocketServer({ server, path: "/trpc" });
+  const ws = applyWSSHandler({ wss, router: appRouter, createContext: auth.createAuthContext });
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}/trpc`,
@@ -99,9 +104,19 @@ export function trpcCurlLines(url: string, tokens: CurlTokens): string[] {
 }
 
 async function main(): Promise<void> {
+  const port = portFromEnv("PORT", 3001);
   const example = await setupExampleAuth();
-  const port = Number(process.env.PORT ?? 3001);
-  const server = await startTrpcExample({ auth: example.auth, port });
+  let server: Awaited<ReturnType<typeof startTrpcExample>>;
+  try {
+    server = await startTrpcExample({ auth: example.auth, port });
+  } catch (error) {
+    await example.close();
+    const fix = `PORT=${port + 100} npx tsx examples/trpc/server.ts`;
+    const message = portInUseMessage(error, port, "the tRPC example", fix);
+    if (!message) throw error;
+    console.error(message);
+    process.exit(1);
+  }
   console.log(
     `tRPC example listening on ${server.url} (WebSocket: ${server.url.replace("http", "ws")})`,
   );
@@ -130,7 +145,8 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error);
+    // A bad PORT is one line; anything else keeps its stack.
+    console.error(error instanceof Error && error.name === "PortError" ? error.message : error);
     process.exit(1);
   });
 }
