@@ -23,6 +23,7 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   isAuthError,
+  type OptionProblem,
   ServerError,
   TemporarilyUnavailableError,
   UnauthorizedError,

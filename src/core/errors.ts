@@ -263,14 +263,37 @@ export class ConfigurationError extends Error {
   static readonly code = "ERR_SCOPEGATE_CONFIGURATION";
   /** Stable code for this class. */
   readonly code = ConfigurationError.code;
-  /** The option path at fault, e.g. `"domain"` or `"cache.cooldown"`. */
+  /** The option path at fault, e.g. `"domain"` or `"cache.cooldown"` (the first one). */
   readonly option: string;
+  /** Every bad option found, each with what is wrong and the fix (all at once). */
+  readonly problems: readonly OptionProblem[];
 
   constructor(option: string, message: string) {
     super(`scopegate: ${option ? `${option}: ` : ""}${message}`);
     this.name = "ConfigurationError";
     this.option = option;
+    this.problems = [{ option, message }];
   }
+
+  /** One error for several problems: the message lists each on its own line. */
+  static of(problems: readonly OptionProblem[]): ConfigurationError {
+    const [first, ...rest] = problems;
+    if (!first) return new ConfigurationError("", "invalid options");
+    if (rest.length === 0) return new ConfigurationError(first.option, first.message);
+    const error = new ConfigurationError(first.option, first.message);
+    const lines = problems.map((p) => `  - ${p.option ? `${p.option}: ` : ""}${p.message}`);
+    error.message = `scopegate: ${problems.length} invalid options:\n${lines.join("\n")}`;
+    (error as { problems: readonly OptionProblem[] }).problems = problems;
+    return error;
+  }
+}
+
+/** One bad option of a {@link ConfigurationError}. */
+export interface OptionProblem {
+  /** The option path, e.g. `"domain"`, `"cache.cooldown"`, `"domains[1]"`. */
+  readonly option: string;
+  /** What is wrong and the fix. */
+  readonly message: string;
 }
 
 /** Escapes a value for a quoted-string (RFC 9110 §5.6.4) and strips characters not allowed. */

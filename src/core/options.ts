@@ -7,6 +7,7 @@ import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
 import { type Logger, type ResolvedLogger, resolveLogger } from "./logger.js";
 import type { MaybePromise } from "./maybe.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
+import { collectProblems, describeIssues } from "./option-errors.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
 import type { IssuerLimits } from "./tenants.js";
@@ -175,80 +176,102 @@ const optionsSchema = z.strictObject({
     .optional(),
 });
 
-const FIXES: Record<string, string> = {
-  audience: 'set it to your API identifier, e.g. audience: "https://api.example.com"',
-  domain: 'a bare host such as "tenant.us.auth0.com"',
-  claims: "pass a zod schema such as z.looseObject({ sub: z.string() })",
-};
+/** Keys of the options object at `prefix` (for spelling suggestions). */
+function knownKeys(prefix: string): readonly string[] {
+  let shape: unknown = optionsSchema.shape;
+  for (const part of prefix ? prefix.split(".") : []) {
+    const field = (shape as Record<string, { unwrap?: () => unknown }>)[part];
+    const inner = field?.unwrap?.() as { shape?: unknown } | undefined;
+    shape = inner?.shape;
+  }
+  return typeof shape === "object" && shape !== null ? Object.keys(shape) : [];
+}
 
 /**
- * Validates `createAuth` options once and applies defaults. Throws {@link ConfigurationError}
- * naming the option and the fix.
+ * Validates `createAuth` options once and applies defaults. Throws one
+ * {@link ConfigurationError} listing every bad option, each with its fix.
  */
 export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof input !== "object" || input === null) {
     throw new ConfigurationError("", "createAuth(options) needs an options object");
   }
   const parsed = optionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join(".") ?? "";
-    const top = String(issue?.path[0] ?? "");
-    if (issue?.code === "unrecognized_keys") {
-      const keys = issue.keys.join(", ");
-      throw new ConfigurationError(path || keys, `unknown option(s) ${keys}; check the spelling`);
-    }
-    const fix = FIXES[top] ? ` (${FIXES[top]})` : "";
-    throw new ConfigurationError(path, `${issue?.message ?? "invalid"}${fix}`);
-  }
-  const o = parsed.data;
+  const problems = parsed.success ? [] : describeIssues(parsed.error.issues, input, knownKeys);
+  // The checks below read the raw input when the schema failed, to report their problems too.
+  const o = (parsed.success ? parsed.data : input) as z.output<typeof optionsSchema>;
   const sources = (["domain", "domains", "issuer", "issuers"] as const).filter(
     (k) => o[k] !== undefined,
   );
-  if (sources.length === 0) {
-    throw new ConfigurationError(
-      "domain",
-      "tell scopegate who issues the tokens: set domain (Auth0), domains, issuer or issuers",
-    );
-  }
-  if (sources.length > 1) {
-    throw new ConfigurationError(sources[1] ?? "", `use only one of ${sources.join(", ")}`);
-  }
-
   let issuers: string[] | null = null;
   let resolver: ResolvedOptions["resolver"] = null;
-  if (o.domain !== undefined) issuers = [domainToIssuer(o.domain, "domain")];
-  if (o.issuer !== undefined) issuers = [checkIssuerUrl(o.issuer, "issuer")];
-  if (Array.isArray(o.domains))
-    issuers = o.domains.map((d, i) => domainToIssuer(d, `domains[${i}]`));
-  if (Array.isArray(o.issuers))
-    issuers = o.issuers.map((d, i) => checkIssuerUrl(d, `issuers[${i}]`));
   const resolverTimeout = o.resolverTimeout ?? 1;
-  if (typeof o.domains === "function")
-    resolver = wrapResolver(o.domains as IssuerResolver, true, resolverTimeout);
-  if (typeof o.issuers === "function")
-    resolver = wrapResolver(o.issuers as IssuerResolver, false, resolverTimeout);
-
   const algorithms = o.algorithms ?? ASYMMETRIC_ALGORITHMS;
-  for (const alg of algorithms) {
-    if (!ASYMMETRIC_ALGORITHMS.includes(alg)) {
-      const why = /^(HS|none)/i.test(alg)
-        ? "symmetric and unsecured algorithms are never accepted for access tokens"
-        : "not a supported asymmetric JWS algorithm";
-      throw new ConfigurationError(
-        "algorithms",
-        `"${alg}" is ${why}; use some of ${ASYMMETRIC_ALGORITHMS.join(", ")}`,
-      );
-    }
-  }
-  if (o.jwksUri !== undefined) checkHttpUrl(o.jwksUri, "jwksUri");
-  if (o.jwksUri !== undefined && o.jwks !== undefined) {
-    throw new ConfigurationError("jwks", "use either jwks (static keys) or jwksUri, not both");
-  }
   const given = o.fetch as typeof globalThis.fetch | undefined;
-  if (given === undefined && typeof globalThis.fetch !== "function") {
-    throw new ConfigurationError("fetch", "no global fetch in this runtime; pass options.fetch");
-  }
+  let dpop: ResolvedDpop | undefined;
+  collectProblems(problems, !parsed.success, [
+    () => {
+      if (sources.length === 0) {
+        throw new ConfigurationError(
+          "domain",
+          "tell scopegate who issues the tokens: set domain (Auth0), domains, issuer or issuers",
+        );
+      }
+      if (sources.length > 1) {
+        throw new ConfigurationError(sources[1] ?? "", `use only one of ${sources.join(", ")}`);
+      }
+    },
+    () => {
+      if (o.domain !== undefined) issuers = [domainToIssuer(o.domain, "domain")];
+      if (o.issuer !== undefined) issuers = [checkIssuerUrl(o.issuer, "issuer")];
+      if (Array.isArray(o.domains))
+        issuers = o.domains.map((d, i) => domainToIssuer(d, `domains[${i}]`));
+      if (Array.isArray(o.issuers))
+        issuers = o.issuers.map((d, i) => checkIssuerUrl(d, `issuers[${i}]`));
+      if (typeof o.domains === "function")
+        resolver = wrapResolver(o.domains as IssuerResolver, true, resolverTimeout);
+      if (typeof o.issuers === "function")
+        resolver = wrapResolver(o.issuers as IssuerResolver, false, resolverTimeout);
+    },
+    () => {
+      for (const alg of algorithms) {
+        if (!ASYMMETRIC_ALGORITHMS.includes(alg)) {
+          const why = /^(HS|none)/i.test(alg)
+            ? "symmetric and unsecured algorithms are never accepted for access tokens"
+            : "not a supported asymmetric JWS algorithm";
+          throw new ConfigurationError(
+            "algorithms",
+            `"${alg}" is ${why}; use some of ${ASYMMETRIC_ALGORITHMS.join(", ")}`,
+          );
+        }
+      }
+    },
+    () => {
+      if (o.jwksUri !== undefined) checkHttpUrl(o.jwksUri, "jwksUri");
+      if (o.jwksUri !== undefined && o.jwks !== undefined) {
+        throw new ConfigurationError("jwks", "use either jwks (static keys) or jwksUri, not both");
+      }
+    },
+    () => {
+      if (given === undefined && typeof globalThis.fetch !== "function") {
+        throw new ConfigurationError(
+          "fetch",
+          "no global fetch in this runtime; pass options.fetch",
+        );
+      }
+    },
+    () => {
+      if ((o.cache?.minAge ?? 30) > (o.cache?.maxAge ?? 600)) {
+        throw new ConfigurationError("cache.minAge", "must not be greater than cache.maxAge");
+      }
+    },
+    () => {
+      if (o.publicUrl !== undefined) checkHttpUrl(o.publicUrl, "publicUrl");
+    },
+    () => {
+      dpop = resolveDpop(o.dpop);
+    },
+  ]);
+
   // Never called as a method of another object: workerd's fetch throws "Illegal invocation"
   // unless `this` is the global object, so the default is called on globalThis each time.
   const fetchFn: typeof globalThis.fetch =
@@ -276,10 +299,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       failures: c.issuers?.failures ?? 10_000,
     },
   };
-  if (cache.minAge > cache.maxAge) {
-    throw new ConfigurationError("cache.minAge", "must not be greater than cache.maxAge");
-  }
-  if (o.publicUrl !== undefined) checkHttpUrl(o.publicUrl, "publicUrl");
   return {
     issuers,
     resolver,
@@ -295,7 +314,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     jwks: o.jwks as JSONWebKeySet | undefined,
     cache,
     fetch: fetchFn,
-    dpop: resolveDpop(o.dpop),
+    dpop: dpop as ResolvedDpop,
     trustProxy: o.trustProxy as AuthOptions["trustProxy"],
     publicUrl: o.publicUrl,
     onAuthResult: o.onAuthResult as AuthOptions["onAuthResult"],
