@@ -154,7 +154,14 @@ export class Verifier {
     const allowed = this.issuers
       ? this.issuers.has(iss)
       : (await this.resolveIssuers(view, iss))(iss);
-    if (!allowed) throw invalid("token issuer is not accepted", "issuer_not_allowed");
+    if (!allowed) {
+      // The classic mismatch: Auth0's iss ends in "/", an issuer option often does not.
+      const twin = iss.endsWith("/") ? iss.slice(0, -1) : `${iss}/`;
+      const slash = this.issuers?.has(twin)
+        ? "; it differs from the accepted issuer only by a trailing slash (iss must match exactly)"
+        : "";
+      throw invalid(`token issuer is not accepted${slash}`, "issuer_not_allowed");
+    }
 
     const got = this.sources.keys(iss);
     let keys = isPromiseLike(got) ? await got : got;

@@ -73,12 +73,18 @@ function fromDirective(
   }
   if (name === names.auth) {
     let out: Requirement = AUTHENTICATED;
-    const scopes = stringList(arg(directive, "scopes"), `${where}(scopes:)`);
+    const scopes = nonEmpty(
+      stringList(arg(directive, "scopes"), `${where}(scopes:)`),
+      `${where}(scopes:)`,
+    );
     if (scopes && scopes.length > 0)
       out = both(out, { scopes: [[scopes]], permissions: [] }) ?? out;
     const anyOf = clause(arg(directive, "anyOf"), `${where}(anyOf:)`);
     if (anyOf) out = both(out, { scopes: [anyOf], permissions: [] }) ?? out;
-    const permissions = stringList(arg(directive, "permissions"), `${where}(permissions:)`);
+    const permissions = nonEmpty(
+      stringList(arg(directive, "permissions"), `${where}(permissions:)`),
+      `${where}(permissions:)`,
+    );
     if (permissions && permissions.length > 0) {
       out = both(out, { scopes: [], permissions: [...new Set(permissions)] }) ?? out;
     }
@@ -105,9 +111,30 @@ function stringList(value: ConstValueNode | undefined, where: string): string[] 
   return items.map((item) => scopeName(item, where));
 }
 
+/** An explicitly empty list is refused, as `requireScopes()` refuses no scope. */
+function nonEmpty(list: string[] | undefined, where: string): string[] | undefined {
+  if (list && list.length === 0) {
+    throw schemaError(
+      where,
+      "is empty: list at least one name, or use @auth alone for any valid token",
+    );
+  }
+  return list;
+}
+
 function scopeName(item: ConstValueNode, where: string): string {
   if (item.kind !== Kind.STRING) throw schemaError(where, "takes strings only");
   const s = item.value;
+  if (s.includes(",")) {
+    throw schemaError(
+      where,
+      `has ${JSON.stringify(s)} with a comma: names are separate list items (RFC 6749 §3.3 separates scopes by spaces); write [${s
+        .split(",")
+        .filter(Boolean)
+        .map((x) => JSON.stringify(x.trim()))
+        .join(", ")}]`,
+    );
+  }
   if (s === "" || /\s/.test(s)) {
     throw schemaError(
       where,

@@ -45,18 +45,31 @@ function authOf<Claims>(ctx: { auth?: AuthState<Claims> } | undefined): AuthStat
  * let every token through), so it throws a `ConfigurationError` naming the function.
  */
 export function scopeList(fn: string, args: ScopeArgs): readonly string[] {
+  const noun = fn === "requirePermissions" ? "permission" : "scope";
   const out = new Set<string>();
   for (const arg of args) {
     const items: readonly unknown[] = Array.isArray(arg) ? arg : [arg];
     for (const item of items) {
       if (typeof item !== "string") {
-        throw new ConfigurationError(fn, `scopes must be strings, got ${typeof item}`);
+        throw new ConfigurationError(fn, `${noun}s must be strings, got ${typeof item}`);
       }
-      for (const s of item.split(/\s+/)) if (s) out.add(s);
+      for (const s of item.split(/\s+/)) {
+        if (s.includes(",")) {
+          throw new ConfigurationError(
+            fn,
+            `${JSON.stringify(s)} has a comma: ${noun}s are separated by spaces (RFC 6749 §3.3); write ${fn}(${s
+              .split(",")
+              .filter(Boolean)
+              .map((x) => JSON.stringify(x))
+              .join(", ")})`,
+          );
+        }
+        if (s) out.add(s);
+      }
     }
   }
   if (out.size === 0) {
-    throw new ConfigurationError(fn, `give at least one scope, e.g. ${fn}("read:messages")`);
+    throw new ConfigurationError(fn, `give at least one ${noun}, e.g. ${fn}("read:messages")`);
   }
   return [...out];
 }

@@ -246,3 +246,16 @@ describe("deadlines on user callbacks", () => {
     expect(error).toMatchObject({ status: 503, reason: "nonce_unavailable" });
   });
 });
+
+describe("issuer mismatch hints", () => {
+  it("says when iss differs from the accepted issuer only by a trailing slash", async () => {
+    const issuer = await start();
+    expect(issuer.url.endsWith("/")).toBe(true);
+    const auth = createAuth({ issuers: [issuer.url.slice(0, -1)], audience: issuer.audience });
+    await expect(auth.verify(await issuer.sign())).rejects.toMatchObject({
+      status: 401,
+      description:
+        "token issuer is not accepted; it differs from the accepted issuer only by a trailing slash (iss must match exactly)",
+    });
+  });
+});

@@ -296,6 +296,16 @@ describe("schema errors at transform time", () => {
     );
   });
 
+  it("refuses @auth(scopes: []) and @auth(permissions: []) as requireScopes([]) is refused, and comma-joined names", () => {
+    expect(() => authDirective(build("a: Int @auth(scopes: [])"))).toThrow(
+      /Query\.a @auth\(scopes:\) is empty: list at least one name, or use @auth alone/,
+    );
+    expect(() => authDirective(build("a: Int @auth(permissions: [])"))).toThrow(/is empty/);
+    expect(() => authDirective(build('a: Int @auth(scopes: ["a,b"])'))).toThrow(
+      /with a comma: .* write \["a", "b"\]/,
+    );
+  });
+
   it("throws for an unused interface field's bad directive too, and for a bad directive name", () => {
     const schema = createSchema({
       typeDefs: [

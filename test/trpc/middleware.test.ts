@@ -117,6 +117,13 @@ describe("requireScopes", () => {
     expect(() => requireAnyScope()).toThrow(/requireAnyScope/);
     expect(() => requirePermissions([])).toThrow(/requirePermissions/);
     expect(() => requireScopes(42 as unknown as string)).toThrow(/must be strings/);
+    // Said as permissions, not scopes; and a comma-joined list is refused with the fix.
+    expect(() => requirePermissions(" ")).toThrow(
+      'scopegate: requirePermissions: give at least one permission, e.g. requirePermissions("read:messages")',
+    );
+    expect(() => requireAnyScope("a,b")).toThrow(
+      'scopegate: requireAnyScope: "a,b" has a comma: scopes are separated by spaces (RFC 6749 §3.3); write requireAnyScope("a", "b")',
+    );
   });
 });
 
