@@ -3,12 +3,12 @@
  * running API keeps accepting tokens, those minted before the restart included; a bad key
  * file is reported in one line and replaced only with --new-keys; a busy port is one line.
  */
-import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeProtectedHeader } from "jose";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { defaultKeyFile } from "../../src/cli/dev-keys.js";
 import { createAuth } from "../../src/index.js";
 import { type DevRun, run, startDev } from "./helpers.js";
@@ -29,7 +29,15 @@ async function stop(started: DevRun): Promise<void> {
   expect(await started.stop()).toBe(0);
 }
 
-const tempDir = () => mkdtemp(join(tmpdir(), "scopegate-dev-keys-"));
+const temporary: string[] = [];
+afterAll(async () => {
+  await Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+const tempDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "scopegate-dev-keys-"));
+  temporary.push(dir);
+  return dir;
+};
 
 /** A port on 127.0.0.1 held by a plain TCP server until `close()`. */
 async function occupiedPort(): Promise<{ port: number; close(): Promise<void> }> {

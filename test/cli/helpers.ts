@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
@@ -132,11 +131,10 @@ export async function startApi(
 }
 
 /**
- * A directory with a \`scopegate\` executable that runs this checkout's CLI (through tsx), to
- * put first on PATH when a test runs printed shell lines as they are.
+ * Writes into `dir` a `scopegate` executable that runs this checkout's CLI (through tsx) and
+ * returns `dir`, to put first on PATH when a test runs printed shell lines as they are.
  */
-export async function scopegateOnPath(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "scopegate-bin-"));
+export async function scopegateOnPath(dir: string): Promise<string> {
   const tsx = join(root, "node_modules", ".bin", "tsx");
   const script = `#!/bin/sh\nexec "${tsx}" --tsconfig "${join(root, "tsconfig.json")}" "${join(root, "src/cli/index.ts")}" "$@"\n`;
   await writeFile(join(dir, "scopegate"), script);

@@ -4,7 +4,7 @@
  * refused when used twice (400). And `scopegate dev`'s printed block is paste-safe: run as it
  * is by `sh`, its DPoP curl gets a 200 from such a server.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeJwt, decodeProtectedHeader } from "jose";
@@ -32,16 +32,23 @@ beforeAll(async () => {
   env = { SCOPEGATE_ISSUER: dev.issuer };
   api = await startApi(createAuth({ issuer: dev.issuer, audience: dev.audience }));
 });
+const temporary: string[] = [];
+const tempDir = async (prefix: string) => {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+};
 afterAll(async () => {
   await api?.close();
   await dev?.stop();
+  await Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 /** `scopegate token --dpop --json`, saved where `scopegate proof --key FILE` reads it. */
 async function boundToken(scope = "read:messages") {
   const minted = await run(["token", "--dpop", "--json", "--scope", scope], env);
   expect(minted.code).toBe(0);
-  const file = join(await mkdtemp(join(tmpdir(), "scopegate-proof-")), "dpop.json");
+  const file = join(await tempDir("scopegate-proof-"), "dpop.json");
   await writeFile(file, minted.stdout, { mode: 0o600 });
   const body = JSON.parse(minted.stdout) as {
     access_token: string;
@@ -180,8 +187,8 @@ describe("scopegate dev's printed block", () => {
     async () => {
       // Everything but the demo's URL as printed: it points at this test's server instead.
       const block = dev.output().replaceAll("http://127.0.0.1:3001", api.origin);
-      const bin = await scopegateOnPath();
-      const home = await mkdtemp(join(tmpdir(), "scopegate-home-"));
+      const bin = await scopegateOnPath(await tempDir("scopegate-bin-"));
+      const home = await tempDir("scopegate-home-");
       const result = await sh(block, { PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: home });
       expect(result.stderr).not.toContain("scopegate proof:");
       expect(result.code).toBe(0);
