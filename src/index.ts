@@ -29,6 +29,7 @@ export {
   UnauthorizedError,
   UseDpopNonceError,
 } from "./core/errors.js";
+export { checkIssuerUrl, domainToIssuer } from "./core/issuer-url.js";
 export type { Logger } from "./core/logger.js";
 export {
   createNonceProvider,

@@ -1,5 +1,4 @@
-import { ConfigurationError } from "../core/errors.js";
-import { checkIssuerUrl, domainToIssuer } from "../core/issuer-url.js";
+import { ConfigurationError, checkIssuerUrl, domainToIssuer } from "scopegate";
 import { UsageError } from "./io.js";
 
 /** The configuration `inspect` compares a token with, and where each value came from. */

@@ -1,4 +1,4 @@
-import { MAX_TOKEN_LENGTH } from "../core/token.js";
+import { MAX_TOKEN_LENGTH } from "scopegate";
 import type { InspectConfig } from "./config.js";
 import { audiences, type Decoded, type Json } from "./decode.js";
 import { CLOCK_TOLERANCE, type Finding, headerFindings, note, problem } from "./findings.js";

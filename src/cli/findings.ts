@@ -1,5 +1,4 @@
-import type { AuthErrorReason } from "../core/errors.js";
-import { ASYMMETRIC_ALGORITHMS } from "../core/options.js";
+import { ASYMMETRIC_ALGORITHMS, type AuthErrorReason } from "scopegate";
 import type { Json } from "./decode.js";
 import { shown } from "./format.js";
 

@@ -1,5 +1,4 @@
-import { createAuth } from "../core/auth.js";
-import { AuthError, ConfigurationError } from "../core/errors.js";
+import { AuthError, ConfigurationError, createAuth } from "scopegate";
 import { describeConfig, type InspectConfig, resolveConfig } from "./config.js";
 import { type Decoded, decodeToken, type Json } from "./decode.js";
 import { diagnose } from "./diagnose.js";

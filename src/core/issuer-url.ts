@@ -4,8 +4,17 @@ import { isLoopbackHost } from "./url.js";
 const HOST =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
-/** `tenant.us.auth0.com` → `https://tenant.us.auth0.com/`; throws on anything but a bare host. */
-export function domainToIssuer(value: string, option: string): string {
+/**
+ * The issuer of an Auth0 domain, as `createAuth({ domain })` derives it:
+ * `tenant.us.auth0.com` → `https://tenant.us.auth0.com/`. Throws a {@link ConfigurationError}
+ * naming `option` on anything but a bare host.
+ *
+ * @example
+ * ```ts
+ * domainToIssuer("Tenant.us.auth0.com"); // "https://tenant.us.auth0.com/"
+ * ```
+ */
+export function domainToIssuer(value: string, option = "domain"): string {
   const v = value.trim().toLowerCase();
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(v);
   if (scheme) {
@@ -33,8 +42,17 @@ export function domainToIssuer(value: string, option: string): string {
   return `https://${v}/`;
 }
 
-/** Checks an issuer URL (kept exactly as given, since `iss` is compared exactly). */
-export function checkIssuerUrl(value: string, option: string): string {
+/**
+ * Checks an issuer URL as `createAuth({ issuer })` does (https, or http on loopback; no user
+ * info, query or fragment) and returns it unchanged, since `iss` is compared exactly. Throws
+ * a {@link ConfigurationError} naming `option`.
+ *
+ * @example
+ * ```ts
+ * checkIssuerUrl("https://idp.example.com/"); // "https://idp.example.com/"
+ * ```
+ */
+export function checkIssuerUrl(value: string, option = "issuer"): string {
   checkHttpUrl(value, option);
   const url = new URL(value);
   if (url.search || url.hash) {
