@@ -6,7 +6,18 @@
  *
  * @packageDocumentation
  */
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { main } from "./main.js";
+
+/**
+ * The environment with `./.env` under it, as the README's Quick start loads it: variables
+ * that are set win; a missing `.env` is no error.
+ */
+function environment(): Record<string, string | undefined> {
+  if (!existsSync(".env")) return process.env;
+  return { ...parseEnv(readFileSync(".env", "utf8")), ...process.env };
+}
 
 const controller = new AbortController();
 // Only `dev` runs until stopped: it closes its server cleanly on the first SIGINT / SIGTERM;
@@ -25,7 +36,7 @@ if (process.argv[2] === "dev") {
 main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  env: process.env,
+  env: environment(),
   signal: controller.signal,
   stdin: process.stdin,
 }).then(
