@@ -6,7 +6,7 @@
  * Adapters live in `scopegate/trpc`, `scopegate/graphql`; a local issuer for tests in
  * `scopegate/testing`.
  *
- * @packageDocumentation
+ * @module scopegate
  */
 export { type Auth, type AuthStats, createAuth, type VerifyOptions } from "./core/auth.js";
 export type { AuthResultEvent, AuthState, ScopeArgs } from "./core/context.js";
@@ -57,6 +57,7 @@ export type {
   ResourceMetadata,
   ResourceMetadataOptions,
 } from "./core/resource-metadata.js";
+export type { StandardSchemaV1 } from "./core/standard-schema.js";
 export { MAX_TOKEN_LENGTH } from "./core/token.js";
 export type { TokenCacheOptions } from "./core/token-cache.js";
 export type {

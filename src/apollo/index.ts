@@ -17,6 +17,6 @@
  * });
  * ```
  *
- * @packageDocumentation
+ * @module scopegate/apollo
  */
 export { type ApolloAuthPluginOptions, apolloAuthPlugin } from "./plugin.js";

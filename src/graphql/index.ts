@@ -17,7 +17,7 @@
  * const yoga = createYoga({ schema, plugins: [useAuth(auth)] });
  * ```
  *
- * @packageDocumentation
+ * @module scopegate/graphql
  */
 export {
   type AuthErrorExtensions,

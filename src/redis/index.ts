@@ -20,7 +20,7 @@
  * });
  * ```
  *
- * @packageDocumentation
+ * @module scopegate/redis
  */
 import { ConfigurationError, type ReplayStore } from "scopegate";
 

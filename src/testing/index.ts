@@ -14,7 +14,7 @@
  * await issuer.close();
  * ```
  *
- * @packageDocumentation
+ * @module scopegate/testing
  */
 export type { DevTokenRequest, DevTokenResponse } from "./dev.js";
 export { dpopProof, importDpopKey } from "./dpop.js";

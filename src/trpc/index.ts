@@ -17,7 +17,7 @@
  * });
  * ```
  *
- * @packageDocumentation
+ * @module scopegate/trpc
  */
 export { type ClaimsPredicate, type RequireClaimsOptions, requireClaims } from "./claims.js";
 export {
