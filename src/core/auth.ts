@@ -1,10 +1,10 @@
-import type { ZodType } from "zod";
 import { type Checked, checkCachedBearer, checkCredentials } from "./check.js";
 import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js";
 import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
 import { resolveOptions } from "./options.js";
 import { type AuthContextInput, type RequestView, readRequest } from "./request.js";
 import { buildResourceMetadata, type ResourceMetadata } from "./resource-metadata.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 import { type Extraction, extractCredentials, parseAuthorization } from "./token.js";
 import type { AuthOptions, ClaimsOf, HeaderLookup } from "./types.js";
 import { Verifier } from "./verify.js";
@@ -85,7 +85,7 @@ export interface Auth<Claims> {
  * });
  * ```
  */
-export function createAuth<const Schema extends ZodType | undefined = undefined>(
+export function createAuth<const Schema extends StandardSchemaV1 | undefined = undefined>(
   options: AuthOptions<Schema>,
 ): Auth<ClaimsOf<Schema>> {
   type Claims = ClaimsOf<Schema>;

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from "jose";
-import { type ZodType, z } from "zod";
+import { z } from "zod";
 import { boundedNonce, wrapResolver } from "./callbacks.js";
 import type { ResolvedDpop } from "./dpop.js";
 import { ConfigurationError } from "./errors.js";
@@ -10,6 +10,7 @@ import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { collectProblems, describeIssues } from "./option-errors.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
+import { isStandardSchema, type StandardSchemaV1 } from "./standard-schema.js";
 import type { IssuerLimits } from "./tenants.js";
 import type { TokenCacheOptions } from "./token-cache.js";
 import type { AuthOptions, IssuerResolver, IssuerResolverInput } from "./types.js";
@@ -41,7 +42,7 @@ export interface ResolvedOptions {
   maxTokenAge: number | undefined;
   requiredClaims: readonly string[];
   strict: boolean;
-  claims: ZodType | undefined;
+  claims: StandardSchemaV1 | undefined;
   realm: string;
   jwksUri: string | undefined;
   jwks: JSONWebKeySet | undefined;
@@ -66,10 +67,8 @@ const bytes = z.custom<Uint8Array>(
   "a Uint8Array",
 );
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "a function");
-const zodSchema = z.custom<ZodType>(
-  (v) => typeof v === "object" && v !== null && typeof (v as ZodType).safeParse === "function",
-  "a zod schema",
-);
+// Any Standard Schema validator (zod, valibot, arktype…): has a `~standard.validate` function.
+const standardSchema = z.custom<StandardSchemaV1>(isStandardSchema, "a Standard Schema validator");
 
 const optionsSchema = z.strictObject({
   domain: z.string().min(1).optional(),
@@ -84,7 +83,7 @@ const optionsSchema = z.strictObject({
   maxTokenAge: z.number().finite().positive().optional(),
   requiredClaims: z.array(z.string().min(1)).optional(),
   strict: z.boolean().optional(),
-  claims: zodSchema.optional(),
+  claims: standardSchema.optional(),
   realm: z.string().min(1).optional(),
   cache: z
     .strictObject({

@@ -1,15 +1,15 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
-import type { output, ZodType } from "zod";
 import type { AuthResultEvent } from "./context.js";
 import type { Logger } from "./logger.js";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
 import type { ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 import type { TokenCacheOptions } from "./token-cache.js";
 
 /**
  * The default shape of verified access-token claims (Auth0 and RFC 9068). Use the
- * `claims` option of `createAuth` to get a precise type from a zod schema instead.
+ * `claims` option of `createAuth` to get a precise type from a schema (zod, valibot…) instead.
  */
 export interface AccessTokenClaims extends JWTPayload {
   /** Subject: the user id, or `{client_id}@clients` for machine-to-machine tokens. */
@@ -142,7 +142,7 @@ export interface DpopOptions {
 }
 
 /** The options of `createAuth`. */
-export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
+export interface AuthOptions<Schema extends StandardSchemaV1 | undefined = undefined> {
   /** One Auth0 tenant as a bare host (`tenant.us.auth0.com`); the issuer is `https://{domain}/`. */
   domain?: string;
   /** Several Auth0 (custom) domains, or a resolver returning them per request. */
@@ -167,7 +167,20 @@ export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
   requiredClaims?: readonly string[];
   /** RFC 9068 profile: `typ` `at+jwt`, and `client_id`, `jti`, `sub`, `iat` required. @default false */
   strict?: boolean;
-  /** A zod schema the verified payload is parsed with; the context's claims are typed from it. */
+  /**
+   * A schema the verified payload is parsed with, after every other check; the context's claims
+   * are its output and typed from it. Any Standard Schema validator (https://standardschema.dev):
+   * zod ≥ 3.24, zod 4, valibot ≥ 1, arktype ≥ 2…; an async one is awaited. A payload it refuses
+   * is a 401 `invalid_token` (reason `claims_schema`, naming up to 3 issue paths); a validator
+   * that throws is a 500. Keys the schema strips are gone from the claims (scopes, `exp`… are
+   * still read from the raw payload).
+   *
+   * @example
+   * ```ts
+   * createAuth({ domain, audience, claims: z.object({ sub: z.string(), org_id: z.string() }) });
+   * createAuth({ domain, audience, claims: v.looseObject({ sub: v.string() }) }); // valibot
+   * ```
+   */
   claims?: Schema;
   /** The `realm` of `WWW-Authenticate` challenges. @default "api" */
   realm?: string;
@@ -205,4 +218,6 @@ export interface AuthOptions<Schema extends ZodType | undefined = undefined> {
 }
 
 /** The claims type of an `Auth` created with the given schema. */
-export type ClaimsOf<Schema> = Schema extends ZodType ? output<Schema> : AccessTokenClaims;
+export type ClaimsOf<Schema> = Schema extends StandardSchemaV1
+  ? StandardSchemaV1.InferOutput<Schema>
+  : AccessTokenClaims;

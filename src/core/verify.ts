@@ -8,6 +8,7 @@ import type { ResolvedOptions } from "./options.js";
 import type { RequestView } from "./request.js";
 import { readPermissions, readScopes } from "./scopes.js";
 import { UnusableKeyError, verifySignature } from "./signature.js";
+import { issuePaths } from "./standard-schema.js";
 import { KeySources } from "./tenants.js";
 import { TokenCache } from "./token-cache.js";
 
@@ -188,15 +189,17 @@ export class Verifier {
 
     let claims: unknown = payload;
     if (this.o.claims) {
-      const parsed = this.o.claims.safeParse(payload);
-      if (!parsed.success) {
-        const paths = parsed.error.issues.slice(0, 3).map((i) => i.path.join(".") || "(root)");
+      // Any Standard Schema validator; an async one is awaited. One that throws is a 500.
+      const got = this.o.claims["~standard"].validate(payload);
+      const result = isPromiseLike(got) ? await got : got;
+      if (result.issues) {
+        const paths = issuePaths(result.issues, 3);
         throw invalid(
           `token claims do not match the expected schema at ${paths.join(", ")}`,
           "claims_schema",
         );
       }
-      claims = parsed.data;
+      claims = result.value;
     }
     const verified: Verified = {
       claims,

@@ -3,8 +3,8 @@ import {
   type AuthState,
   ConfigurationError,
   InsufficientScopeError,
+  type StandardSchemaV1,
 } from "scopegate";
-import type { output, ZodType } from "zod";
 import { authorize } from "./run.js";
 import type { AuthenticatedContext, AuthMiddleware, MergeClaims } from "./types.js";
 
@@ -37,7 +37,7 @@ export type ClaimsPredicate<Claims> = (claims: Claims) => boolean | Promise<bool
 const DEFAULT_DESCRIPTION = "the token's claims do not allow this operation";
 
 /**
- * Requires a valid token whose claims satisfy a predicate or a zod schema (a tenant, an
+ * Requires a valid token whose claims satisfy a predicate or a schema (a tenant, an
  * organisation, an email domain, `amr` containing `mfa`…). Implies {@link requireAuth}.
  *
  * When the claims do not satisfy it, the call fails with `FORBIDDEN`: HTTP 403, RFC 6750
@@ -46,8 +46,10 @@ const DEFAULT_DESCRIPTION = "the token's claims do not allow this operation";
  * without `scope=`. A schema's issues are not sent to the client.
  *
  * - a type guard narrows `ctx.claims` to the guarded type;
- * - a zod schema narrows `ctx.claims` to its output laid over the claims (keys the schema
- *   strips are kept; a transform's output replaces the keys it names).
+ * - a schema — any Standard Schema validator (https://standardschema.dev): zod ≥ 3.24, zod 4,
+ *   valibot, arktype… — narrows `ctx.claims` to its output laid over the claims (keys the
+ *   schema strips are kept; a transform's output replaces the keys it names). An async
+ *   schema is awaited; one that throws is a server error.
  *
  * A predicate that throws an `AuthError` answers with it; any other throw is a server error.
  * Not checked: anything the predicate does not look at.
@@ -56,6 +58,7 @@ const DEFAULT_DESCRIPTION = "the token's claims do not allow this operation";
  * ```ts
  * protectedProcedure.use(requireClaims((c) => c.org_id === "org_acme"));
  * protectedProcedure.use(requireClaims(z.object({ org_id: z.literal("org_acme") })));
+ * protectedProcedure.use(requireClaims(v.object({ org_id: v.literal("org_acme") }))); // valibot
  * ```
  */
 export function requireClaims<Claims = AccessTokenClaims, Narrow extends Claims = Claims>(
@@ -66,34 +69,46 @@ export function requireClaims<Claims = AccessTokenClaims>(
   predicate: ClaimsPredicate<Claims>,
   options?: RequireClaimsOptions,
 ): AuthMiddleware<Claims>;
-export function requireClaims<Schema extends ZodType, Claims = AccessTokenClaims>(
+export function requireClaims<Schema extends StandardSchemaV1, Claims = AccessTokenClaims>(
   schema: Schema,
   options?: RequireClaimsOptions,
-): AuthMiddleware<Claims, AuthenticatedContext<MergeClaims<Claims, output<Schema>>>>;
+): AuthMiddleware<
+  Claims,
+  AuthenticatedContext<MergeClaims<Claims, StandardSchemaV1.InferOutput<Schema>>>
+>;
 export function requireClaims<Claims>(
-  test: ClaimsPredicate<Claims> | ZodType,
+  test: ClaimsPredicate<Claims> | StandardSchemaV1,
   options: RequireClaimsOptions = {},
 ): AuthMiddleware<Claims, AuthenticatedContext<unknown>> {
-  if (
-    typeof test !== "function" &&
-    typeof (test as Partial<ZodType>)?.safeParseAsync !== "function"
-  ) {
-    throw new ConfigurationError("requireClaims", "expects a predicate function or a zod schema");
+  // A schema first: arktype's types are functions too.
+  const schema = isStandardSchema(test) ? test : undefined;
+  if (!schema && typeof test !== "function") {
+    throw new ConfigurationError(
+      "requireClaims",
+      "expects a predicate function or a Standard Schema validator (zod, valibot, arktype…)",
+    );
   }
+  const predicate = schema ? undefined : (test as ClaimsPredicate<Claims>);
   const description = options.description ?? DEFAULT_DESCRIPTION;
   const check = async (auth: AuthState<Claims>): Promise<unknown> => {
     const claims = await auth.require();
-    if (typeof test === "function") {
-      if ((await test(claims)) === true) return claims;
-    } else {
-      const parsed = await test.safeParseAsync(claims);
-      if (parsed.success) return merge(claims, parsed.data);
+    if (predicate) {
+      if ((await predicate(claims)) === true) return claims;
+    } else if (schema) {
+      const result = await schema["~standard"].validate(claims);
+      if (!result.issues) return merge(claims, result.value);
     }
     return auth.fail(new InsufficientScopeError(description, { reason: "claims_rejected" }));
   };
   return async function requireClaims(opts) {
     return authorize(opts, check);
   };
+}
+
+function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
+  const props = (value as Partial<StandardSchemaV1>)["~standard"];
+  return typeof props === "object" && props !== null && typeof props.validate === "function";
 }
 
 function merge(claims: unknown, data: unknown): unknown {

@@ -14,7 +14,7 @@ import type { AuthMiddleware } from "./types.js";
  * call made after the token expired is refused.
  *
  * `Claims` is inferred from the procedure's context when the middleware is created inside
- * `.use(…)` (so a `claims` zod schema given to `createAuth` types `ctx.claims`). A middleware
+ * `.use(…)` (so a `claims` schema given to `createAuth` types `ctx.claims`). A middleware
  * created apart, e.g. `const authed = requireAuth()`, gets `AccessTokenClaims` unless you
  * name the type: `requireAuth<Claims>()`.
  *
