@@ -13,10 +13,10 @@ trap 'rm -rf "$tmp"' EXIT
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -1)
 # What the README promises npm users: the LICENSE and every examples/ path it links.
 listing=$(tar tzf "$tmp/$tarball")
-for f in LICENSE README.md examples/trpc/server.ts examples/graphql/server.ts; do
+for f in LICENSE README.md CHANGELOG.md guides/auth0.md guides/production.md examples/trpc/server.ts examples/graphql/server.ts; do
   grep -qx "package/$f" <<<"$listing" || { echo "package-check: $f is not in the tarball"; exit 1; }
 done
-for f in $(grep -o '](examples/[^)#]*' README.md | sed 's/^](//' | sort -u); do
+for f in $(grep -oE '\]\((examples|guides)/[^)#]*' README.md | sed 's/^](//' | sort -u); do
   grep -q "^package/${f%/}" <<<"$listing" || { echo "package-check: README links $f, not in the tarball"; exit 1; }
 done
 cd "$tmp"
