@@ -4,13 +4,13 @@
  * file is reported in one line and replaced only with --new-keys; a busy port is one line.
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeProtectedHeader } from "jose";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { defaultKeyFile } from "../../src/cli/dev-keys.js";
 import { createAuth } from "../../src/index.js";
+import { occupiedPort } from "../support/ports.js";
 import { type DevRun, run, startDev } from "./helpers.js";
 
 const running: DevRun[] = [];
@@ -38,17 +38,6 @@ const tempDir = async () => {
   temporary.push(dir);
   return dir;
 };
-
-/** A port on 127.0.0.1 held by a plain TCP server until `close()`. */
-async function occupiedPort(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address ? address.port : 0,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 async function freePort(): Promise<number> {
   const held = await occupiedPort();

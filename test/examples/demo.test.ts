@@ -1,5 +1,4 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { startGraphqlExample } from "../../examples/graphql/server.js";
 import { createAuth } from "../../src/index.js";
 import { createTestIssuer } from "../../src/testing/index.js";
 import { notPasteSafe, onPath, sh } from "../cli/helpers.js";
+import { occupiedPort } from "../support/ports.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -102,17 +102,6 @@ describe("npm run demo, serving", () => {
     90_000,
   );
 });
-
-/** A port on 127.0.0.1 held by a plain TCP server. */
-async function occupiedPort(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address ? address.port : 0,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** Runs a script with tsx; resolves to its exit code and output (never rejects on exit 1). */
 function runScript(script: string, extra: Record<string, string>) {
