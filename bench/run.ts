@@ -171,7 +171,7 @@ for (const o of outcomes) {
       .join("\n\n"),
   );
 }
-const summary = `### Done means (issue 6)\n\n${checkTable(allChecks)}`;
+const summary = `### Goals (issues 6 and 13)\n\n${checkTable(allChecks)}`;
 const body = [summary, ...parts].join("\n\n");
 process.stdout.write(`\n# Summary\n\n${summary}\n`);
 
