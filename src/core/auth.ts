@@ -2,7 +2,12 @@ import { type Checked, checkCachedBearer, checkCredentials } from "./check.js";
 import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js";
 import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
 import { resolveOptions } from "./options.js";
-import { type AuthContextInput, type RequestView, readRequest } from "./request.js";
+import {
+  type AuthContextInput,
+  type RequestLike,
+  type RequestView,
+  readRequest,
+} from "./request.js";
 import { buildResourceMetadata, type ResourceMetadata } from "./resource-metadata.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 import { type Extraction, extractCredentials, parseAuthorization } from "./token.js";
@@ -20,13 +25,13 @@ function toAuthError(error: unknown): never {
 /** Options of {@link Auth.verify}: the request the token came with, when there is one. */
 export interface VerifyOptions {
   /** HTTP method of the request (DPoP `htm`). */
-  method?: string;
+  method?: string | undefined;
   /** Public URL of the request (DPoP `htu`). */
-  url?: string;
+  url?: string | undefined;
   /** The `DPoP` proof header, when the token was sent with the DPoP scheme. */
-  dpop?: string;
+  dpop?: string | undefined;
   /** The scheme the token was sent with. @default "Bearer" (or "DPoP" when `dpop` is given) */
-  scheme?: "Bearer" | "DPoP";
+  scheme?: "Bearer" | "DPoP" | undefined;
 }
 
 /** Counters of one `Auth`, for tests and metrics. */
@@ -54,9 +59,18 @@ export interface Auth<Claims> {
    * @example
    * ```ts
    * createHTTPServer({ router, createContext: auth.createAuthContext });
+   * createYoga({ schema: createSchema<AuthPluginContext<Claims>>(…), context: auth.createAuthContext });
    * ```
    */
-  readonly createAuthContext: (input: AuthContextInput) => { auth: AuthState<Claims> };
+  readonly createAuthContext: {
+    (input: AuthContextInput): { auth: AuthState<Claims> };
+    /**
+     * graphql-yoga's initial context. Listed last on purpose: yoga infers its server context
+     * from the last signature, and the whole `AuthContextInput` union would make it demand
+     * e.g. a Lambda `event` of every schema context.
+     */
+    (input: { request: RequestLike }): { auth: AuthState<Claims> };
+  };
   /** Verifies a token outside a request; resolves to the claims or rejects with an `AuthError`. */
   verify(token: string, options?: VerifyOptions): Promise<Claims>;
   /** Fetches discovery and keys of every statically configured issuer ahead of the first request. */
@@ -105,7 +119,7 @@ export function createAuth<const Schema extends StandardSchemaV1 | undefined = u
     realm: o.realm,
     dpopAlgorithms,
     dpopOnly: o.dpop.mode === "required",
-    resourceMetadata: resourceMetadata?.url,
+    ...(resourceMetadata ? { resourceMetadata: resourceMetadata.url } : {}),
   };
 
   const engine: ContextEngine = {

@@ -20,9 +20,9 @@ export interface NonceProvider {
 /** Options of {@link createNonceProvider}: a stateless, rotating, HMAC-based nonce. */
 export interface HmacNonceOptions {
   /** Shared secret (≥ 32 bytes recommended); give every process the same one. Default: random per process. */
-  secret?: string | Uint8Array;
+  secret?: string | Uint8Array | undefined;
   /** Rotation period in seconds; a nonce is accepted in its period and the next one. @default 300 */
-  rotation?: number;
+  rotation?: number | undefined;
 }
 
 /**

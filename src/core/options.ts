@@ -30,6 +30,9 @@ export const ASYMMETRIC_ALGORITHMS: readonly string[] = [
   "Ed25519",
 ];
 
+/** Every property present and not `undefined` (`Required` keeps an explicit `| undefined` under `exactOptionalPropertyTypes`). */
+type Defined<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
 /** Options after validation and defaults; internal. */
 export interface ResolvedOptions {
   /** Static issuer list, or null when a resolver decides per request. */
@@ -46,8 +49,8 @@ export interface ResolvedOptions {
   realm: string;
   jwksUri: string | undefined;
   jwks: JSONWebKeySet | undefined;
-  cache: Required<Omit<NonNullable<AuthOptions["cache"]>, "tokens" | "issuers">> & {
-    tokens: false | Required<TokenCacheOptions>;
+  cache: Defined<Omit<NonNullable<AuthOptions["cache"]>, "tokens" | "issuers">> & {
+    tokens: false | Defined<TokenCacheOptions>;
     issuers: IssuerLimits;
   };
   fetch: typeof globalThis.fetch;

@@ -4,15 +4,15 @@ import { checkHttpUrl } from "./issuer-url.js";
 /** Options of RFC 9728 OAuth 2.0 Protected Resource Metadata (`createAuth({ resourceMetadata })`). */
 export interface ResourceMetadataOptions {
   /** The resource identifier (an https URL). @default the first `audience` */
-  resource?: string;
+  resource?: string | undefined;
   /** Where the metadata is served. @default RFC 9728 §3.1: `{origin}/.well-known/oauth-protected-resource{path}` */
-  url?: string;
+  url?: string | undefined;
   /** `scopes_supported`: the scopes this API understands. */
-  scopesSupported?: readonly string[];
+  scopesSupported?: readonly string[] | undefined;
   /** `resource_name`: a human-readable name. */
-  resourceName?: string;
+  resourceName?: string | undefined;
   /** `resource_documentation`: a URL of developer documentation. */
-  resourceDocumentation?: string;
+  resourceDocumentation?: string | undefined;
 }
 
 /** The RFC 9728 §2 metadata document. */

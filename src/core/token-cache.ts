@@ -1,9 +1,9 @@
 /** Settings of the verified-token cache. */
 export interface TokenCacheOptions {
   /** Most tokens kept (LRU). @default 1000 */
-  max?: number;
+  max?: number | undefined;
   /** Longest an entry is reused, in seconds, whatever its `exp`. @default 600 */
-  maxAge?: number;
+  maxAge?: number | undefined;
 }
 
 /** One cached verification; internal. */

@@ -10,8 +10,16 @@ import type { TokenCacheOptions } from "./token-cache.js";
 /**
  * The default shape of verified access-token claims (Auth0 and RFC 9068). Use the
  * `claims` option of `createAuth` to get a precise type from a schema (zod, valibot…) instead.
+ * `iss`, `exp` and `aud` are always present: the verifier refuses a token without them.
+ * `sub`, `iat`, `jti`… stay optional (required only by `strict` or `requiredClaims`).
  */
 export interface AccessTokenClaims extends JWTPayload {
+  /** Issuer: one of the accepted issuers, exactly (checked before the signature). */
+  iss: string;
+  /** Expiry in seconds since the epoch (required, checked with `clockTolerance`). */
+  exp: number;
+  /** Audience: holds at least one of the configured `audience` values. */
+  aud: string | string[];
   /** Subject: the user id, or `{client_id}@clients` for machine-to-machine tokens. */
   sub?: string;
   /** Space-separated scopes (RFC 8693 §4.2), or an array of them. */
@@ -56,34 +64,34 @@ export type IssuerResolver = (
 /** Key-set, discovery and verified-token cache settings. All durations are in seconds. */
 export interface CacheOptions {
   /** Upper bound for the JWKS cache lifetime taken from `Cache-Control: max-age`. @default 600 */
-  maxAge?: number;
+  maxAge?: number | undefined;
   /** Lower bound for the JWKS cache lifetime (a `max-age=0` is raised to this). @default 30 */
-  minAge?: number;
+  minAge?: number | undefined;
   /** An unknown `kid` refetches the key set at most once per this window. @default 30 */
-  cooldown?: number;
+  cooldown?: number | undefined;
   /** After a failed refresh, the last good keys keep serving for this long. @default 86400 */
-  staleIfError?: number;
+  staleIfError?: number | undefined;
   /** After a failed fetch with no usable keys, the next attempt waits this long (`Retry-After`). @default 5 */
-  retryAfter?: number;
+  retryAfter?: number | undefined;
   /** Timeout of one discovery or JWKS request. @default 5 */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Maximum size of a discovery or JWKS response in bytes. @default 524288 */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /** How long a discovery document is reused. @default 3600 */
-  discoveryMaxAge?: number;
+  discoveryMaxAge?: number | undefined;
   /**
    * The verified-token cache: successful verifications reused while the token is within
    * `nbf`/`exp` and its key is still in the issuer's JWKS; `false` turns it off.
    * Scope, permission and DPoP checks still run on every request.
    * @default { max: 5000, maxAge: 600 }
    */
-  tokens?: false | TokenCacheOptions;
+  tokens?: false | TokenCacheOptions | undefined;
   /**
    * Bounds of the per-issuer key sources when `issuers` / `domains` is a resolver (issuers
    * are then named by whoever writes the token). A static issuer list is not bounded by it.
    * @default { max: 5000, idle: 3600, newPerSecond: 10, failures: 10000 }
    */
-  issuers?: IssuerCacheOptions;
+  issuers?: IssuerCacheOptions | undefined;
 }
 
 /**
@@ -94,79 +102,79 @@ export interface CacheOptions {
  */
 export interface IssuerCacheOptions {
   /** Most issuers whose keys are kept; the least recently used is dropped first. @default 5000 */
-  max?: number;
+  max?: number | undefined;
   /** An issuer unused for this many seconds is dropped when room is needed. @default 3600 */
-  idle?: number;
+  idle?: number | undefined;
   /**
    * First fetches (discovery + JWKS) of issuers not yet held, per second, at most; beyond it
    * a request naming a new issuer gets 503 `temporarily_unavailable` with `Retry-After: 1`.
    * @default 10
    */
-  newPerSecond?: number;
+  newPerSecond?: number | undefined;
   /** Failed issuers remembered for back-off (oldest forgotten first). @default 10000 */
-  failures?: number;
+  failures?: number | undefined;
 }
 
 /** DPoP settings (RFC 9449). */
 export interface DpopOptions {
   /** `allowed` (Bearer and DPoP), `required` (DPoP only) or `disabled` (Bearer only). @default "allowed" */
-  mode?: "allowed" | "required" | "disabled";
+  mode?: "allowed" | "required" | "disabled" | undefined;
   /** Future skew tolerated for a proof's `iat`, in seconds. @default 30 */
-  iatLeeway?: number;
+  iatLeeway?: number | undefined;
   /** Maximum age of a proof, in seconds. @default 300 */
-  iatOffset?: number;
+  iatOffset?: number | undefined;
   /** Proof algorithms accepted. @default every asymmetric JWS algorithm */
-  algorithms?: readonly string[];
+  algorithms?: readonly string[] | undefined;
   /**
    * Where proof `jti`s are remembered to refuse replays.
    * @default a bounded in-memory store (one process); see `scopegate/redis` for several
    */
-  replayStore?: ReplayStore;
+  replayStore?: ReplayStore | undefined;
   /**
    * Deadline of one replay-store call, in seconds: a store that has not answered by then
    * (a stalled Redis) makes the request a 503 `temporarily_unavailable` with `Retry-After`,
    * never a hang and never an accepted proof. @default 1
    */
-  replayStoreTimeout?: number;
+  replayStoreTimeout?: number | undefined;
   /**
    * Deadline of one call of a custom nonce provider that returns a promise, in seconds: a
    * provider that has not answered makes the request a 503 with `Retry-After`. @default 1
    */
-  nonceTimeout?: number;
+  nonceTimeout?: number | undefined;
   /**
    * Server nonces (RFC 9449 §9): `true` (random secret per process), `{ secret, rotation }`
    * (stateless HMAC nonces shared by processes with the same secret) or a custom provider.
    * @default off
    */
-  nonce?: boolean | HmacNonceOptions | NonceProvider;
+  nonce?: boolean | HmacNonceOptions | NonceProvider | undefined;
 }
 
 /** The options of `createAuth`. */
 export interface AuthOptions<Schema extends StandardSchemaV1 | undefined = undefined> {
   /** One Auth0 tenant as a bare host (`tenant.us.auth0.com`); the issuer is `https://{domain}/`. */
-  domain?: string;
+  domain?: string | undefined;
   /** Several Auth0 (custom) domains, or a resolver returning them per request. */
-  domains?: readonly string[] | IssuerResolver;
+  domains?: readonly string[] | IssuerResolver | undefined;
   /** Any OIDC issuer URL, exactly as it appears in `iss`. `http:` only for loopback hosts. */
-  issuer?: string;
+  issuer?: string | undefined;
   /** Several issuer URLs, or a resolver returning them per request. */
-  issuers?: readonly string[] | IssuerResolver;
+  issuers?: readonly string[] | IssuerResolver | undefined;
   /** JWKS URL; skips discovery (used for every configured issuer). */
-  jwksUri?: string;
+  jwksUri?: string | undefined;
   /** A static JWKS; no network at all. */
-  jwks?: JSONWebKeySet;
+  jwks?: JSONWebKeySet | undefined;
   /** The API identifier(s); a token passes when its `aud` holds any of them. Required. */
   audience: string | readonly string[] | undefined;
   /** Allowed JWS algorithms. `HS*` and `none` are refused. @default every asymmetric JWS alg */
-  algorithms?: readonly string[];
+  algorithms?: readonly string[] | undefined;
   /** Clock skew tolerated for `exp`, `nbf`, `iat`, in seconds. @default 5 */
-  clockTolerance?: number;
+  clockTolerance?: number | undefined;
   /** Maximum age of a token from its `iat`, in seconds (requires `iat`). */
-  maxTokenAge?: number;
+  maxTokenAge?: number | undefined;
   /** Claims that must be present. */
-  requiredClaims?: readonly string[];
+  requiredClaims?: readonly string[] | undefined;
   /** RFC 9068 profile: `typ` `at+jwt`, and `client_id`, `jti`, `sub`, `iat` required. @default false */
-  strict?: boolean;
+  strict?: boolean | undefined;
   /**
    * A schema the verified payload is parsed with, after every other check; the context's claims
    * are its output and typed from it. Any Standard Schema validator (https://standardschema.dev):
@@ -181,40 +189,40 @@ export interface AuthOptions<Schema extends StandardSchemaV1 | undefined = undef
    * createAuth({ domain, audience, claims: v.looseObject({ sub: v.string() }) }); // valibot
    * ```
    */
-  claims?: Schema;
+  claims?: Schema | undefined;
   /** The `realm` of `WWW-Authenticate` challenges. @default "api" */
-  realm?: string;
+  realm?: string | undefined;
   /** Key-set and discovery cache settings. */
-  cache?: CacheOptions;
+  cache?: CacheOptions | undefined;
   /**
    * Deadline of an issuer resolver that returns a promise, in seconds: one that has not
    * answered makes the request a 503 `temporarily_unavailable` with `Retry-After`. @default 1
    */
-  resolverTimeout?: number;
+  resolverTimeout?: number | undefined;
   /** A custom fetch for discovery and JWKS (proxies, tests). @default globalThis.fetch */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** DPoP (RFC 9449) settings. */
-  dpop?: DpopOptions;
+  dpop?: DpopOptions | undefined;
   /** Trust `X-Forwarded-*` / `Forwarded` headers (DPoP `htu`). @default false */
-  trustProxy?: boolean | number | ((remoteAddress: string) => boolean);
+  trustProxy?: boolean | number | ((remoteAddress: string) => boolean) | undefined;
   /** The public origin (and optional path prefix) of this API, for DPoP `htu`. */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
   /**
    * Called once per check outcome (a verification, a 403), for metrics and logs. It is never
    * given the token; errors it throws are ignored.
    */
-  onAuthResult?: (event: AuthResultEvent) => void;
+  onAuthResult?: ((event: AuthResultEvent) => void) | undefined;
   /**
    * Where operator-facing diagnostics go: an issuer whose keys cannot be fetched (once, until
    * they can), keys dropped from a JWKS, first fetches of resolver-admitted issuers failing.
    * Console-compatible; never given a token. `false` silences it. @default console (warn only)
    */
-  logger?: Logger | false;
+  logger?: Logger | false | undefined;
   /**
    * RFC 9728 Protected Resource Metadata: builds `auth.resourceMetadata` and adds
    * `resource_metadata="…"` to every `WWW-Authenticate` challenge. `true` uses the defaults.
    */
-  resourceMetadata?: true | ResourceMetadataOptions;
+  resourceMetadata?: true | ResourceMetadataOptions | undefined;
 }
 
 /** The claims type of an `Auth` created with the given schema. */

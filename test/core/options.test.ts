@@ -192,6 +192,48 @@ describe("createAuth option validation", () => {
     ).not.toThrow();
   });
 
+  it("treats an option given as undefined (an unset process.env variable) as absent", () => {
+    const unset = process.env.SCOPEGATE_UNSET_VARIABLE;
+    const auth = createAuth({
+      domain: "t.auth0.com",
+      domains: undefined,
+      issuer: unset,
+      issuers: undefined,
+      jwksUri: unset,
+      jwks: undefined,
+      audience,
+      algorithms: undefined,
+      clockTolerance: undefined,
+      maxTokenAge: undefined,
+      requiredClaims: undefined,
+      strict: undefined,
+      claims: undefined,
+      realm: unset,
+      cache: {
+        maxAge: undefined,
+        tokens: { max: undefined, maxAge: undefined },
+        issuers: { max: undefined, idle: undefined, newPerSecond: undefined, failures: undefined },
+      },
+      resolverTimeout: undefined,
+      fetch: undefined,
+      dpop: {
+        mode: undefined,
+        algorithms: undefined,
+        nonce: { secret: unset, rotation: undefined },
+      },
+      trustProxy: undefined,
+      publicUrl: unset,
+      onAuthResult: undefined,
+      logger: undefined,
+      resourceMetadata: {
+        resource: "https://api.example.com",
+        url: undefined,
+        resourceName: unset,
+      },
+    });
+    expect(auth.resourceMetadata?.document.resource).toBe("https://api.example.com");
+  });
+
   it("does no I/O at creation", () => {
     let calls = 0;
     const fetch: typeof globalThis.fetch = async () => {

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Auth, AuthError, createAuth } from "../../src/index.js";
+import { type Auth, type AuthContextInput, AuthError, createAuth } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
 
 let issuer: TestIssuer;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => issuer.close());
 
-async function outcome(input: Parameters<Auth<unknown>["createAuthContext"]>[0]) {
+async function outcome(input: AuthContextInput) {
   const { auth: state } = auth.createAuthContext(input);
   try {
     await state.require();

@@ -34,8 +34,7 @@ const schema = createSchema<AuthPluginContext<Claims>>({
 });
 export const withPlugin = createYoga({ schema, plugins: [useAuth(auth)] });
 // 2. A context factory of your own next to the plugin (the plugin's `auth` is per request).
-//    `context: auth.createAuthContext` as it is does not type-check here: yoga infers its
-//    server context from the factory's parameter (scopegate's AuthContextInput union).
+//    `context: auth.createAuthContext` as it is also type-checks (test/types/yoga-context.typecheck.ts).
 export const withContext = createYoga({
   schema,
   context: ({ request }: YogaInitialContext) => auth.createAuthContext(request),

@@ -13,7 +13,7 @@
 import { createHash, KeyObject, sign as nodeSign } from "node:crypto";
 import { Agent } from "node:http";
 import fc from "fast-check";
-import { type Auth, AuthError, createAuth } from "scopegate";
+import { type Auth, type AuthContextInput, AuthError, createAuth } from "scopegate";
 import { createTestIssuer, type DpopKeyPair, type TestIssuer } from "scopegate/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -105,7 +105,7 @@ function count(property: string, key: string): void {
 /** Runs one request through the public API; returns the AuthError (fails on anything else). */
 async function outcome(
   property: string,
-  input: Parameters<Auth<unknown>["createAuthContext"]>[0],
+  input: AuthContextInput,
   via: Auth<unknown> = auth,
 ): Promise<AuthError> {
   // Yield to the event loop on every run: a loop that only awaits settled promises starves
