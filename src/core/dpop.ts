@@ -8,10 +8,10 @@ import {
 } from "./errors.js";
 import { keyFitsAlg, keyWithinBounds, thumbprint } from "./jwk.js";
 import { type DecodedJws, decodeJws } from "./jws.js";
-import { isPromiseLike } from "./maybe.js";
+import { isPromiseLike, withDeadline } from "./maybe.js";
 import type { NonceProvider } from "./nonce.js";
 import { normalizeHtu } from "./public-url.js";
-import type { ReplayStore } from "./replay.js";
+import { type ReplayStore, ReplayStoreFullError } from "./replay.js";
 import { UnusableKeyError, verifySignature } from "./signature.js";
 
 /** DPoP settings after validation; internal. */
@@ -145,11 +145,24 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
 export async function rememberProof(p: CheckedProof, o: ResolvedDpop): Promise<void> {
   const hashed = sha256b64u(`${p.htu} ${p.jti}`);
   const key = `dpop:${isPromiseLike(hashed) ? await hashed : hashed}`;
+  // Skew-safe: a proof is acceptable while iat ≥ now − iatOffset and iat ≤ now + iatLeeway,
+  // so it is remembered for iatOffset + iatLeeway from now — never a negative TTL.
   const ttl = Math.ceil(o.iatOffset + o.iatLeeway);
   let fresh: boolean;
   try {
-    fresh = await withDeadline(o.replayStore.add(key, ttl), o.replayStoreTimeout);
+    fresh = await withDeadline(
+      o.replayStore.add(key, ttl),
+      o.replayStoreTimeout,
+      "the replay store",
+    );
   } catch (cause) {
+    if (cause instanceof ReplayStoreFullError) {
+      throw new TemporarilyUnavailableError("the DPoP replay store is full; retry later", {
+        reason: "replay_store_full",
+        cause,
+        headers: { "Retry-After": String(Math.max(1, cause.retryAfterSeconds)) },
+      });
+    }
     throw new TemporarilyUnavailableError("the DPoP replay store is temporarily unavailable", {
       reason: "replay_store_unavailable",
       cause,
@@ -159,25 +172,4 @@ export async function rememberProof(p: CheckedProof, o: ResolvedDpop): Promise<v
   if (!fresh) {
     throw new InvalidDpopProofError("DPoP proof was already used", { reason: "dpop_replay" });
   }
-}
-
-/** Rejects when `pending` has not settled within `seconds`; its late outcome is dropped. */
-function withDeadline<T>(pending: T | PromiseLike<T>, seconds: number): Promise<T> {
-  if (!isPromiseLike(pending)) return Promise.resolve(pending);
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the replay store did not answer within ${seconds} s`)),
-      seconds * 1000,
-    );
-    pending.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

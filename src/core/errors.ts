@@ -58,6 +58,7 @@ export type AuthErrorReason =
   | "dpop_nonce"
   | "key_source_unavailable"
   | "replay_store_unavailable"
+  | "replay_store_full"
   | "nonce_unavailable"
   | "resolver_unavailable"
   | "issuer_backoff"
