@@ -98,7 +98,10 @@ export class KeySources {
     const now = Date.now();
     const failed = this.failed.get(issuer);
     if (failed && now < failed.until) throw unavailable((failed.until - now) / 1000);
-    if (this.pending.size >= MAX_PENDING || !this.spend(now)) throw unavailable(1);
+    // Static keys (the `jwks` option) cost no request, so they need no budget.
+    if (this.pending.size >= MAX_PENDING || (!this.o.jwks && !this.spend(now))) {
+      throw unavailable(1);
+    }
     const source = new KeySource(issuer, this.o);
     // Issuers named by unverified tokens: their failures are summarised, not logged one by one.
     source.reportFailures = false;

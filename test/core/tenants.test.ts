@@ -195,6 +195,19 @@ describe("bounded multi-tenancy (resolver-admitted issuers)", () => {
   });
 });
 
+describe("resolver with static keys", () => {
+  it("admits any number of new issuers at once: static keys cost no request, so no budget", async () => {
+    const issuer = await start();
+    const jwks = (await (await fetch(issuer.jwksUri)).json()) as { keys: never[] };
+    const auth = createAuth({ issuers: () => true, jwks, audience: issuer.audience });
+    for (let i = 0; i < 50; i++) {
+      const token = await issuer.sign({ iss: `https://tenant-${i}.example.com/` });
+      await expect(auth.verify(token)).resolves.toMatchObject({ sub: "auth0|test-user" });
+    }
+    expect(auth.stats.issuers.live).toBe(50);
+  });
+});
+
 describe("deadlines on user callbacks", () => {
   it("a resolver promise that never settles → 503 temporarily_unavailable within resolverTimeout", async () => {
     const issuer = await start();
