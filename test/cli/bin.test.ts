@@ -24,7 +24,13 @@ function spawnCli(args: string[], cwd = root): Promise<{ code: number | null; st
       ["--import", TSX, join(root, "src/cli/index.ts"), ...args],
       {
         cwd,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+        // The root tsconfig maps `scopegate` to src/ (the CLI imports the public entry) from
+        // any working directory, without a build.
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          TSX_TSCONFIG_PATH: join(root, "tsconfig.json"),
+        },
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
