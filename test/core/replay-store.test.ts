@@ -345,7 +345,9 @@ describe("through createAuth (DPoP)", () => {
   });
 
   it("a full store answers 503 + Retry-After (nonces on or off), keeps refusing replays, and accepts again once proofs expire", async () => {
-    freezeAt(T0);
+    // Frozen at now (a whole second), not at the module's T0: the token was signed in
+    // beforeAll, and a clock set back before its iat would make it "issued in the future".
+    freezeAt(Math.floor(Date.now() / 1000) * 1000);
     const store = createMemoryReplayStore({ maxEntries: 1000 });
     const nonces = createNonceProvider({ secret: "0123456789abcdef0123456789abcdef" });
     const plain = makeAuth(store);
