@@ -136,12 +136,10 @@ export class KeySource {
   }
 
   private makeSet(jwks: JSONWebKeySet, freshUntil: number): KeySet {
-    const keys = jwks.keys.filter(isUsablePublicKey);
-    if (keys.length < jwks.keys.length)
-      this.reportDropped(
-        jwks.keys.filter((k) => !keys.includes(k)),
-        jwks.keys.length,
-      );
+    const keys: JWK[] = [];
+    const dropped: JWK[] = [];
+    for (const k of jwks.keys) (isUsablePublicKey(k) ? keys : dropped).push(k);
+    if (dropped.length > 0) this.reportDropped(dropped, jwks.keys.length);
     const kids = new Set<string>();
     for (const k of keys) if (typeof k.kid === "string") kids.add(k.kid);
     return {

@@ -58,12 +58,12 @@ export class KeySources {
     this.budget = this.limits?.newPerSecond ?? 0;
   }
 
-  /** The issuer's keys; creates its source on first use (within the budget). */
-  keys(issuer: string): MaybePromise<KeySet> {
+  /** The issuer's source and keys; creates the source on first use (within the budget). */
+  keys(issuer: string): { source: KeySource; keys: MaybePromise<KeySet> } {
     const source = this.source(issuer);
     const got = source.get();
-    if (!this.limits || !this.pending.has(issuer)) return got;
-    return Promise.resolve(got).then(
+    if (!this.limits || !this.pending.has(issuer)) return { source, keys: got };
+    const keys = Promise.resolve(got).then(
       (set) => {
         this.establish(issuer, source);
         return set;
@@ -73,9 +73,10 @@ export class KeySources {
         throw error;
       },
     );
+    return { source, keys };
   }
 
-  /** The issuer's source when it holds keys or is being fetched; no side effects. */
+  /** The issuer's source when it holds keys or is being fetched (marks a held one as used). */
   peek(issuer: string): KeySource | undefined {
     const l = this.live.get(issuer);
     if (l) {

@@ -164,9 +164,8 @@ export class Verifier {
       throw invalid(`token issuer is not accepted${slash}`, "issuer_not_allowed");
     }
 
-    const got = this.sources.keys(iss);
+    const { source, keys: got } = this.sources.keys(iss);
     let keys = isPromiseLike(got) ? await got : got;
-    const source = this.sources.source(iss);
     const alg = header.alg as string;
     let candidates = selectKeys(keys.keys, alg, header.kid);
     if (candidates.length === 0) {
