@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type AuthOptions, createAuth } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
 
@@ -24,21 +24,39 @@ describe("verified-token cache", () => {
   });
 
   it("an entry dies at exp (with clockTolerance)", async () => {
-    const auth = make();
-    const token = await issuer.sign({}, { expiresIn: 1 });
-    await auth.verify(token);
-    await expect(auth.verify(token)).resolves.toBeTruthy();
-    await sleep(1100);
-    // Still within the 5 s tolerance: served from cache or verified again, it passes.
-    await expect(auth.verify(token)).resolves.toBeTruthy();
-    const strict = createAuth({ issuer: issuer.url, audience: issuer.audience, clockTolerance: 0 });
-    const short = await issuer.sign({}, { expiresIn: 1 });
-    await strict.verify(short);
-    await sleep(1100);
-    await expect(strict.verify(short)).rejects.toMatchObject({
-      status: 401,
-      reason: "token_expired",
-    });
+    // Only Date is faked (timers and sockets stay real), so the cache sees the same clock
+    // as jose and the test does not depend on how fast this machine fetches keys.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const t0 = Date.now();
+      const auth = make();
+      const token = await issuer.sign({}, { expiresIn: 10 });
+      await auth.verify(token);
+      await expect(auth.verify(token)).resolves.toBeTruthy();
+      vi.setSystemTime(t0 + 12_000);
+      // Past exp but within the 5 s tolerance: served from cache or verified again, it passes.
+      await expect(auth.verify(token)).resolves.toBeTruthy();
+      vi.setSystemTime(t0 + 16_000);
+      await expect(auth.verify(token)).rejects.toMatchObject({
+        status: 401,
+        reason: "token_expired",
+      });
+      vi.setSystemTime(t0);
+      const strict = createAuth({
+        issuer: issuer.url,
+        audience: issuer.audience,
+        clockTolerance: 0,
+      });
+      const short = await issuer.sign({}, { expiresIn: 10 });
+      await strict.verify(short);
+      vi.setSystemTime(t0 + 10_001);
+      await expect(strict.verify(short)).rejects.toMatchObject({
+        status: 401,
+        reason: "token_expired",
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("an entry is not used before nbf", async () => {
