@@ -37,7 +37,9 @@ function expectEndedByExpiry(run: Awaited<ReturnType<typeof record>>) {
     error_description: "token expired",
   });
   expect(run.endedAfter).toBeGreaterThan(500);
-  expect(run.endedAfter).toBeLessThan(5_000);
+  // Below record()'s 8 s timeout (a run cut by the timeout has no error and fails above);
+  // the token lives 1-2 s, the rest is room for a loaded machine.
+  expect(run.endedAfter).toBeLessThan(7_500);
 }
 
 describe("SSE subscriptions (httpSubscriptionLink)", () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startGraphqlWs } from "../../../examples/graphql/servers/graphql-ws.js";
 import type { RecipeServer } from "../../../examples/graphql/servers/listen.js";
+import { until } from "../../support/clock.js";
 import { active, authFor, buildSchema } from "../fixtures.js";
 
 interface Message {
@@ -157,7 +158,8 @@ describe("graphql-ws on ws", () => {
     });
     const ended = Date.now();
     expect(ended).toBeGreaterThanOrEqual(exp * 1000 - 50);
-    expect(ended).toBeLessThan(exp * 1000 + 1_500);
+    // Under the 5 s clock tolerance, with room for a loaded machine (it used to allow 1.5 s).
+    expect(ended).toBeLessThan(exp * 1000 + 4_500);
     const last = messages.at(-1);
     const final = messages.at(-2);
     expect(last).toEqual({ id: "1", type: "complete" });
@@ -173,8 +175,7 @@ describe("graphql-ws on ws", () => {
     );
     expect(messages.filter((m) => JSON.stringify(m).includes("errors"))).toHaveLength(1);
     noHttp(messages);
-    await sleep(150);
-    expect(active.ticks).toBe(before);
+    await until(() => active.ticks <= before); // this test's source was closed
   });
 
   it("checks queries too: an error message without a token, data with one", async () => {
