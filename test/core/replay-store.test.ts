@@ -285,7 +285,9 @@ describe("createMemoryReplayStore", () => {
     expect(refused).toBe(100_000);
     // The live count is kept by expiry second, so a refusal is one lookup: no table pass.
     expect(passes.counts()).toEqual({ makeRoom: 0, rebuild: 0, sweepInPlace: 0 });
-    expect(ms).toBeLessThan(5000); // ~1 s here, nearly all of it building the 100 000 errors
+    // ~1 s here, nearly all of it building the 100 000 errors; the pass counts above are the
+    // exact check, this only catches a quadratic blow-up (minutes), with room for load.
+    expect(ms).toBeLessThan(15_000);
     expect(store.add("live-0", 300)).toBe(false);
     passes.restore();
   });

@@ -170,7 +170,8 @@ describe("bounded multi-tenancy (resolver-admitted issuers)", () => {
     const perCall = (performance.now() - started) / 2000;
     expect(calls).toBe(2001);
     // Linear URL parsing of 10 000 entries took ~15 ms per call; a Set lookup takes µs.
-    expect(perCall).toBeLessThan(0.5);
+    // (3 ms: 5x under the linear scan, with room for a loaded machine.)
+    expect(perCall).toBeLessThan(3);
     // The same array, grown: the same auth reads it again (its cached Set is not stale).
     const late = await start({ audience: issuer.audience });
     const lateToken = await late.sign();
@@ -221,7 +222,8 @@ describe("deadlines on user callbacks", () => {
     });
     const started = Date.now();
     const error = (await auth.verify(await issuer.sign()).catch((e) => e)) as AuthError;
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The 0.2 s deadline, not a hang (10 s: room for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(error).toMatchObject({ status: 503, reason: "resolver_unavailable" });
     expect(error.headers["Retry-After"]).toBe("1");
   });
@@ -258,7 +260,8 @@ describe("deadlines on user callbacks", () => {
       })
       .auth.require()
       .catch((e) => e)) as AuthError;
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The 0.2 s deadline, not a hang (10 s: room for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(error).toMatchObject({ status: 503, reason: "nonce_unavailable" });
   });
 });

@@ -654,7 +654,7 @@ describe("two createAuth instances (one process) sharing one Redis", () => {
         expect(down.error.headers["Retry-After"]).toBe("1");
       }
       expect(ms).toBeGreaterThanOrEqual(900);
-      expect(ms).toBeLessThan(2_500); // the deadline, not the 40 s stall (slack for a loaded CI machine)
+      expect(ms).toBeLessThan(10_000); // the 1 s deadline, not the 40 s stall (10x slack for a loaded machine)
     } finally {
       process.kill(pid, "SIGCONT");
     }

@@ -51,8 +51,9 @@ describe("bounded key work", () => {
     };
     const base = await meanMs(50, () => check(small));
     const big = await meanMs(50, () => check(large));
-    // Unbounded, 3 000 keys cost ~1 000× the 3-key case.
-    expect(big).toBeLessThan(base * 5 + 2);
+    // Unbounded, 3 000 keys cost ~1 000× the 3-key case; 20× leaves room for a load spike
+    // landing on one of the two measurements.
+    expect(big).toBeLessThan(base * 20 + 5);
   }, 30_000);
 });
 
@@ -95,7 +96,8 @@ describe("bounded DPoP proof work", () => {
     for (const e of results) {
       expect(e).toMatchObject({ status: 400, code: "invalid_dpop_proof", reason: "dpop_proof" });
     }
-    // Verifying with a 4096-bit exponent costs ~7–9 ms; refused before that it is ~0.1 ms.
-    expect(ms).toBeLessThan(1);
+    // Verifying with a 4096-bit exponent costs ~7–9 ms; refused before that it is ~0.1 ms
+    // (3 ms: 30x that, for a loaded machine, and still under the cost of one verification).
+    expect(ms).toBeLessThan(3);
   });
 });

@@ -330,7 +330,8 @@ describe("fail()", () => {
     await expect.poll(() => issuer.hits.jwks).toBe(1);
     const started = Date.now();
     await issuer.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Not the 60 s delay: 10 s leaves room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(await outcome).toBe("failed");
     await expect(issuer.close()).resolves.toBeUndefined();
   });
