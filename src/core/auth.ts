@@ -48,6 +48,17 @@ export interface AuthStats {
    * issuers.
    */
   readonly issuers: { readonly live: number; readonly pending: number; readonly failed: number };
+  /**
+   * Access-token signature verifications run (one per candidate key tried). A token served
+   * from the verified-token cache, or shared with a verification already in flight, runs none.
+   */
+  readonly signatureChecks: number;
+  /**
+   * Verifications that joined one already in flight for the same token (concurrent first
+   * sights of a new token share one signature check; at most 10 000 distinct tokens in flight
+   * are shared, beyond that each is verified on its own).
+   */
+  readonly sharedVerifications: number;
 }
 
 /** What `createAuth` returns. `Claims` is typed from the `claims` schema. */
@@ -187,6 +198,12 @@ export function createAuth<const Schema extends StandardSchemaV1 | undefined = u
       },
       get issuers() {
         return verifier.sources.sizes();
+      },
+      get signatureChecks() {
+        return verifier.signatureChecks;
+      },
+      get sharedVerifications() {
+        return verifier.sharedVerifications;
       },
     },
   };

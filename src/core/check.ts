@@ -7,6 +7,12 @@ import type { Credentials } from "./token.js";
 import type { AccessTokenClaims } from "./types.js";
 import type { Verified, Verifier } from "./verify.js";
 
+/**
+ * `base64url(SHA-256(token))` by verification object: a verified token's `ath` is computed
+ * once, not on every proof. Weak: it lives exactly as long as the cached verification.
+ */
+const aths = new WeakMap<Verified, string>();
+
 /** A verification plus the headers a successful response should carry; internal. */
 export interface Checked extends Verified {
   /** E.g. a fresh `DPoP-Nonce`. */
@@ -91,11 +97,14 @@ export async function checkCredentials(
       method: view?.method,
       url: view ? publicUrlOf(view, o) : undefined,
       accessToken: credentials.token,
+      ath: aths.get(verified),
       jkt,
     },
     d,
   );
   await rememberProof(proof, d);
-  const responseHeaders = d.nonce ? { "DPoP-Nonce": await d.nonce.current() } : undefined;
-  return { ...verified, responseHeaders };
+  // The verification object is this exact token's (cached or shared), so its hash is too.
+  aths.set(verified, proof.ath);
+  if (!d.nonce) return verified;
+  return { ...verified, responseHeaders: { "DPoP-Nonce": await d.nonce.current() } };
 }

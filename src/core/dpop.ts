@@ -7,7 +7,7 @@ import {
   UseDpopNonceError,
 } from "./errors.js";
 import { keyFitsAlg, keyWithinBounds, thumbprint } from "./jwk.js";
-import { type DecodedJws, decodeJws } from "./jws.js";
+import { type DecodedJws, decodeJws, HeaderMemo } from "./jws.js";
 import { isPromiseLike, withDeadline } from "./maybe.js";
 import type { NonceProvider } from "./nonce.js";
 import { normalizeHtu } from "./public-url.js";
@@ -32,6 +32,8 @@ export interface ProofContext {
   method: string | undefined;
   url: string | undefined;
   accessToken: string;
+  /** `base64url(SHA-256(accessToken))` when already known (a proof of this token passed before). */
+  ath?: string | undefined;
   /** The `cnf.jkt` of the verified access token. */
   jkt: string;
 }
@@ -42,11 +44,28 @@ export interface CheckedProof {
   jti: string;
   htu: string;
   iat: number;
+  /** The proof's `ath`, which equals `base64url(SHA-256(accessToken))`. */
+  ath: string;
 }
 
 /** Largest DPoP proof accepted, in characters. */
 const MAX_PROOF_LENGTH = 8 * 1024;
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/** A proof header that passed every option-independent check, with its key's thumbprint. */
+interface KnownProofHeader {
+  header: Record<string, unknown>;
+  alg: string;
+  jwk: JWK;
+  thumbprint: string;
+}
+/**
+ * Proof headers seen in a proof whose signature verified, by header segment: a client signs
+ * every proof with the same header (`typ`, `alg`, `jwk`), so its checks and thumbprint are
+ * computed once. Bounded; only keys bound to a verified access token can enter.
+ */
+const MAX_PROOF_HEADERS = 1000;
+const proofHeaders = new HeaderMemo<KnownProofHeader>(MAX_PROOF_HEADERS);
 
 const bad = (description: string, cause?: unknown) =>
   new InvalidDpopProofError(description, { reason: "dpop_proof", cause });
@@ -70,11 +89,65 @@ async function signed(alg: string, jwk: JWK, jws: DecodedJws, tp?: string): Prom
 export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<CheckedProof> {
   const { proof } = ctx;
   if (proof.length > MAX_PROOF_LENGTH) throw bad("DPoP proof too large");
-  const jws = decodeJws(proof);
+  const jws = decodeJws(proof, (segment) => proofHeaders.get(segment)?.header);
   if (typeof jws === "string" || jws.signature.length === 0) {
     throw bad("DPoP proof is not a compact JWS");
   }
-  const { header, payload } = jws;
+  const { payload } = jws;
+  const known = jws.headerKnown ? proofHeaders.get(jws.headerSegment) : undefined;
+  const { alg, jwk, thumbprint: tp } = known ?? (await checkProofHeader(jws.header, o));
+  // The one option-dependent header check, repeated for a remembered header.
+  if (known && !o.algorithms.includes(alg)) throw bad("DPoP proof algorithm is not accepted");
+  if (tp !== ctx.jkt) {
+    // Not the bound key: refused before any signature work (RFC 9449 §4.3 permits either
+    // order), so an attacker's key — say an RSA key with a huge exponent — costs a hash, not
+    // a verification. The key is never imported or cached.
+    throw new InvalidTokenError("DPoP proof key does not match the token binding", {
+      reason: "dpop_proof",
+    });
+  }
+  if (!(await signed(alg, jwk, jws, tp))) throw bad("DPoP proof signature is invalid");
+  if (!known) proofHeaders.set(jws.headerSegment, { header: jws.header, alg, jwk, thumbprint: tp });
+
+  const { jti, htm, htu, iat, ath, nonce } = payload;
+  if (typeof jti !== "string" || jti === "" || jti.length > 512)
+    throw bad("DPoP proof jti missing");
+  if (typeof htm !== "string") throw bad("DPoP proof htm missing");
+  if (typeof htu !== "string") throw bad("DPoP proof htu missing");
+  if (iat === undefined) throw bad("DPoP proof iat missing");
+  if (typeof iat !== "number" || !Number.isFinite(iat)) throw bad("invalid DPoP proof iat");
+  if (ctx.method === undefined || htm !== ctx.method) {
+    throw bad("DPoP proof htm does not match the request method");
+  }
+  const expected = ctx.url === undefined ? undefined : normalizeHtu(ctx.url);
+  const given = htu === ctx.url ? expected : normalizeHtu(htu);
+  if (expected === undefined || given === undefined || given !== expected) {
+    throw bad("DPoP proof htu does not match the request URL");
+  }
+  const now = Date.now() / 1000;
+  if (iat > now + o.iatLeeway) throw bad("DPoP proof iat is in the future");
+  if (iat < now - o.iatOffset) throw bad("DPoP proof is too old");
+  if (typeof ath !== "string") throw bad("DPoP proof ath missing");
+  const h = ctx.ath ?? sha256b64u(ctx.accessToken);
+  if (ath !== (isPromiseLike(h) ? await h : h)) {
+    throw bad("DPoP proof ath does not match the access token");
+  }
+  if (o.nonce) {
+    if (typeof nonce !== "string" || !(await o.nonce.isValid(nonce))) {
+      throw new UseDpopNonceError(
+        typeof nonce === "string" ? "DPoP nonce is stale" : "DPoP nonce required",
+        { reason: "dpop_nonce", headers: { "DPoP-Nonce": await o.nonce.current() } },
+      );
+    }
+  }
+  return { thumbprint: tp, jti, htu: given, iat, ath };
+}
+
+/** Every check of a proof header that does not depend on the request; throws on failure. */
+async function checkProofHeader(
+  header: Record<string, unknown>,
+  o: ResolvedDpop,
+): Promise<Omit<KnownProofHeader, "header">> {
   if (header.typ !== "dpop+jwt") throw bad("DPoP proof typ must be dpop+jwt");
   const alg = header.alg;
   if (typeof alg !== "string" || !o.algorithms.includes(alg)) {
@@ -97,48 +170,7 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   const t = thumbprint(jwk);
   const tp = isPromiseLike(t) ? await t : t;
   if (tp === undefined) throw bad("DPoP proof jwk is not a usable public key");
-  if (tp !== ctx.jkt) {
-    // Not the bound key: refused before any signature work (RFC 9449 §4.3 permits either
-    // order), so an attacker's key — say an RSA key with a huge exponent — costs a hash, not
-    // a verification. The key is never imported or cached.
-    throw new InvalidTokenError("DPoP proof key does not match the token binding", {
-      reason: "dpop_proof",
-    });
-  }
-  if (!(await signed(alg, jwk, jws, tp))) throw bad("DPoP proof signature is invalid");
-
-  const { jti, htm, htu, iat, ath, nonce } = payload;
-  if (typeof jti !== "string" || jti === "" || jti.length > 512)
-    throw bad("DPoP proof jti missing");
-  if (typeof htm !== "string") throw bad("DPoP proof htm missing");
-  if (typeof htu !== "string") throw bad("DPoP proof htu missing");
-  if (iat === undefined) throw bad("DPoP proof iat missing");
-  if (typeof iat !== "number" || !Number.isFinite(iat)) throw bad("invalid DPoP proof iat");
-  if (ctx.method === undefined || htm !== ctx.method) {
-    throw bad("DPoP proof htm does not match the request method");
-  }
-  const expected = ctx.url === undefined ? undefined : normalizeHtu(ctx.url);
-  const given = normalizeHtu(htu);
-  if (expected === undefined || given === undefined || given !== expected) {
-    throw bad("DPoP proof htu does not match the request URL");
-  }
-  const now = Date.now() / 1000;
-  if (iat > now + o.iatLeeway) throw bad("DPoP proof iat is in the future");
-  if (iat < now - o.iatOffset) throw bad("DPoP proof is too old");
-  if (typeof ath !== "string") throw bad("DPoP proof ath missing");
-  const h = sha256b64u(ctx.accessToken);
-  if (ath !== (isPromiseLike(h) ? await h : h)) {
-    throw bad("DPoP proof ath does not match the access token");
-  }
-  if (o.nonce) {
-    if (typeof nonce !== "string" || !(await o.nonce.isValid(nonce))) {
-      throw new UseDpopNonceError(
-        typeof nonce === "string" ? "DPoP nonce is stale" : "DPoP nonce required",
-        { reason: "dpop_nonce", headers: { "DPoP-Nonce": await o.nonce.current() } },
-      );
-    }
-  }
-  return { thumbprint: tp, jti, htu: given, iat };
+  return { alg, jwk, thumbprint: tp };
 }
 
 /** Records the proof in the replay store; a replay is a 400 `invalid_dpop_proof`. */

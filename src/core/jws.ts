@@ -5,6 +5,38 @@ export interface DecodedJws {
   /** `base64url(header) "." base64url(payload)`: the bytes that were signed. */
   signingInput: string;
   signature: Uint8Array;
+  /** The header segment as it appears in the token (a memo key for callers). */
+  headerSegment: string;
+  /** Whether `header` came from the caller's memo instead of being decoded. */
+  headerKnown: boolean;
+}
+
+/**
+ * A bounded memo of decoded JOSE headers by their base64url segment; internal. Tokens of one
+ * issuer (and proofs of one DPoP client) repeat the same header segment, so its decoding and
+ * checks are done once. Callers only remember headers of tokens whose signature verified, so
+ * forged tokens cannot fill it; the oldest entry is dropped when full.
+ */
+export class HeaderMemo<V> {
+  private readonly map = new Map<string, V>();
+
+  constructor(readonly max: number) {}
+
+  get(segment: string): V | undefined {
+    return this.map.get(segment);
+  }
+
+  set(segment: string, value: V): void {
+    if (this.map.size >= this.max && !this.map.has(segment)) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+    this.map.set(segment, value);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -35,7 +67,10 @@ function jsonObject(segment: string): Record<string, unknown> | undefined {
  * other characters), UTF-8, JSON objects. Returns a string naming the defect on failure.
  * Duplicate JSON member names keep the last value (JSON.parse), as jose does.
  */
-export function decodeJws(token: string): DecodedJws | string {
+export function decodeJws(
+  token: string,
+  knownHeader?: (segment: string) => Record<string, unknown> | undefined,
+): DecodedJws | string {
   const first = token.indexOf(".");
   const second = token.indexOf(".", first + 1);
   if (first === -1 || second === -1 || token.indexOf(".", second + 1) !== -1) {
@@ -45,12 +80,21 @@ export function decodeJws(token: string): DecodedJws | string {
   const h = token.slice(0, first);
   const p = token.slice(first + 1, second);
   const s = token.slice(second + 1);
-  if (!SEGMENT.test(h) || !SEGMENT.test(p) || (s !== "" && !SEGMENT.test(s))) {
+  // A memo hit is an exact copy of a segment that was decoded (and verified) before.
+  const known = knownHeader?.(h);
+  if ((!known && !SEGMENT.test(h)) || !SEGMENT.test(p) || (s !== "" && !SEGMENT.test(s))) {
     return "malformed token encoding";
   }
-  const header = jsonObject(h);
+  const header = known ?? jsonObject(h);
   if (!header) return "malformed token header";
   const payload = jsonObject(p);
   if (!payload) return "malformed token payload";
-  return { header, payload, signingInput: token.slice(0, second), signature: base64urlDecode(s) };
+  return {
+    header,
+    payload,
+    signingInput: token.slice(0, second),
+    signature: base64urlDecode(s),
+    headerSegment: h,
+    headerKnown: known !== undefined,
+  };
 }

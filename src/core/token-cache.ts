@@ -65,4 +65,9 @@ export class TokenCache<V> {
   }
 }
 
-const keyOf = (token: string): string => (token.length > 32 ? token.slice(-32) : token);
+/**
+ * A token's map key: its last 32 characters (from the signature); internal. Callers compare
+ * the whole token on every hit.
+ */
+export const tokenKey = (token: string): string => (token.length > 32 ? token.slice(-32) : token);
+const keyOf = tokenKey;

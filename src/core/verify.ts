@@ -2,7 +2,7 @@ import type { JWK, JWTPayload, ProtectedHeaderParameters } from "jose";
 import { type ClaimRules, checkClaims } from "./claims.js";
 import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
 import { selectKeys } from "./jwk.js";
-import { decodeJws } from "./jws.js";
+import { decodeJws, HeaderMemo } from "./jws.js";
 import { isPromiseLike } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestView } from "./request.js";
@@ -10,7 +10,7 @@ import { readPermissions, readScopes } from "./scopes.js";
 import { UnusableKeyError, verifySignature } from "./signature.js";
 import { issuePaths } from "./standard-schema.js";
 import { KeySources } from "./tenants.js";
-import { TokenCache } from "./token-cache.js";
+import { TokenCache, tokenKey } from "./token-cache.js";
 
 /** The outcome of a successful verification; internal. */
 export interface Verified {
@@ -36,6 +36,18 @@ const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt"]);
 /** Keys a token without `kid` is tried against, at most (in JWKS order). */
 const MAX_KIDLESS_CANDIDATES = 3;
 const STRICT_CLAIMS = ["client_id", "jti", "sub", "iat"];
+/** Distinct token headers remembered (decoded and checked once); only verified tokens' headers. */
+const MAX_HEADERS = 64;
+/**
+ * Distinct tokens whose verification is shared while in flight; beyond it a token is verified
+ * on its own (correct, just not shared), so the map cannot grow with a flood.
+ */
+export const MAX_IN_FLIGHT = 10_000;
+
+interface InFlight {
+  token: string;
+  promise: Promise<Verified>;
+}
 
 /**
  * Verifies JWT access tokens against the configured issuers; internal. Signatures are checked
@@ -48,6 +60,12 @@ export class Verifier {
   private readonly rules: ClaimRules;
   private readonly issuers: ReadonlySet<string> | undefined;
   private readonly cache: TokenCache<CachedVerification> | undefined;
+  private readonly headers = new HeaderMemo<ProtectedHeaderParameters>(MAX_HEADERS);
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Access-token signature verifications run (cache hits and shared verifications run none). */
+  signatureChecks = 0;
+  /** Verifications answered by joining one already in flight for the same token. */
+  sharedVerifications = 0;
 
   constructor(private readonly o: ResolvedOptions) {
     const req = new Set([...o.requiredClaims, ...(o.strict ? STRICT_CLAIMS : [])]);
@@ -70,7 +88,7 @@ export class Verifier {
       const now = Date.now() / 1000;
       const hit = this.cache?.get(token, now);
       if (hit && (await this.stillValid(token, hit.value, view))) return hit.value.verified;
-      return await this.run(token, view, now);
+      return await this.shared(token, view, now);
     } catch (error) {
       if (error instanceof AuthError) throw error;
       throw new ServerError("internal error while checking the access token", {
@@ -78,6 +96,47 @@ export class Verifier {
         cause: error,
       });
     }
+  }
+
+  /**
+   * Concurrent first sights of one token share one verification (the herd of a new token costs
+   * one signature check). The entry is removed when it settles, so a failure is never reused
+   * beyond its own flight. With an issuer resolver, each joiner still asks the resolver for its
+   * own request; a joiner whose flight was refused for the issuer verifies on its own.
+   */
+  private async shared(token: string, view: RequestView | undefined, now: number) {
+    const key = tokenKey(token);
+    const flight = this.inFlight.get(key);
+    if (flight?.token === token) {
+      this.sharedVerifications++;
+      let v: Verified;
+      try {
+        v = await flight.promise;
+      } catch (error) {
+        if (
+          this.o.resolver &&
+          error instanceof AuthError &&
+          error.reason === "issuer_not_allowed"
+        ) {
+          return this.run(token, view, now);
+        }
+        throw error;
+      }
+      if (this.o.resolver && !(await this.resolveIssuers(view, v.issuer))(v.issuer)) {
+        throw invalid("token issuer is not accepted", "issuer_not_allowed");
+      }
+      return v;
+    }
+    const promise = this.run(token, view, now);
+    if (flight === undefined && this.inFlight.size < MAX_IN_FLIGHT) {
+      const entry: InFlight = { token, promise };
+      this.inFlight.set(key, entry);
+      const settle = () => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      };
+      promise.then(settle, settle);
+    }
+    return promise;
   }
 
   /** Whether this exact token is in the verified-token cache (it passed every check once). */
@@ -128,7 +187,7 @@ export class Verifier {
   }
 
   private async run(token: string, view: RequestView | undefined, now: number): Promise<Verified> {
-    const jws = decodeJws(token);
+    const jws = decodeJws(token, (segment) => this.headers.get(segment));
     if (typeof jws === "string") {
       // Auth0 issues opaque or encrypted access tokens when the token request names no
       // audience: point at the fix.
@@ -146,7 +205,10 @@ export class Verifier {
       }
       throw invalid(jws, "malformed_token");
     }
-    const header = this.checkHeader(jws.header);
+    // A remembered header passed checkHeader (which depends only on the options) before.
+    const header = jws.headerKnown
+      ? (jws.header as ProtectedHeaderParameters)
+      : this.checkHeader(jws.header);
     const { payload } = jws;
     const iss = payload.iss;
     if (typeof iss !== "string" || iss === "") {
@@ -209,6 +271,7 @@ export class Verifier {
       permissions: readPermissions(payload),
     };
     if (this.cache) this.remember(token, verified, keys.generation, now);
+    if (!jws.headerKnown) this.headers.set(jws.headerSegment, Object.freeze(header));
     return verified;
   }
 
@@ -236,6 +299,7 @@ export class Verifier {
   ): Promise<void> {
     let unusable: unknown;
     for (const jwk of candidates) {
+      this.signatureChecks++;
       try {
         const r = verifySignature(alg, jwk, input, signature);
         if (isPromiseLike(r) ? await r : r) return;
