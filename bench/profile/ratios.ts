@@ -77,7 +77,9 @@ for (let r = 0; r < rounds; r++) {
       const v = fn();
       if (v instanceof Promise) await v;
     }
-    (times[name] ??= []).push(((performance.now() - t0) * 1000) / n);
+    const xs = times[name] ?? [];
+    xs.push(((performance.now() - t0) * 1000) / n);
+    times[name] = xs;
   }
 }
 const med = (xs: number[]) =>
