@@ -597,18 +597,18 @@ describe("replay, nonces, algorithms", () => {
     const nonce = (first as AuthError).headers["DPoP-Nonce"];
     await expect(
       b.verify(bound, { method: "GET", url: URL_, dpop: await proof({ nonce }) }),
-    ).resolves.toBeTruthy();
+    ).resolves.toMatchObject({ cnf: { jkt: key.thumbprint }, iss: issuer.url });
   });
 
   it.each(["ES256", "ES384", "RS256", "PS256", "EdDSA", "Ed25519"] as const)(
     "accepts %s proofs",
     async (alg) => {
       const k = await issuer.dpopKey(alg);
-      const token = await issuer.sign({}, { dpopJkt: k.thumbprint });
+      const token = await issuer.sign({ sub: `dpop-${alg}` }, { dpopJkt: k.thumbprint });
       const p = await issuer.dpopProof({ key: k, method: "GET", url: URL_, accessToken: token });
       await expect(
         auths.allowed.verify(token, { method: "GET", url: URL_, dpop: p }),
-      ).resolves.toBeTruthy();
+      ).resolves.toMatchObject({ sub: `dpop-${alg}`, cnf: { jkt: k.thumbprint } });
     },
   );
 

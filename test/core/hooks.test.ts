@@ -50,6 +50,8 @@ describe("onAuthResult", () => {
         throw new Error("metrics down");
       },
     });
-    await expect(auth.verify(await issuer.sign())).resolves.toBeTruthy();
+    await expect(auth.verify(await issuer.sign({ sub: "hooked" }))).resolves.toMatchObject({
+      sub: "hooked",
+    });
   });
 });

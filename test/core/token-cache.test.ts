@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type AuthOptions, createAuth } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
+import { controlledDate, until } from "../support/clock.js";
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -19,8 +19,9 @@ describe("verified-token cache", () => {
     const ctx = () =>
       auth.createAuthContext({ headers: { authorization: `Bearer ${token}` } }).auth;
     await ctx().require();
-    await expect(ctx().requireScopes("read")).resolves.toBeTruthy();
+    await expect(ctx().requireScopes("read")).resolves.toMatchObject({ scope: "read" });
     await expect(ctx().requireScopes("write")).rejects.toMatchObject({ status: 403 });
+    expect(auth.stats.signatureChecks).toBe(1); // the later requests were cache hits
   });
 
   it("an entry dies at exp (with clockTolerance)", async () => {
@@ -30,12 +31,14 @@ describe("verified-token cache", () => {
     try {
       const t0 = Date.now();
       const auth = make();
-      const token = await issuer.sign({}, { expiresIn: 10 });
+      const token = await issuer.sign({ sub: "short" }, { expiresIn: 10 });
       await auth.verify(token);
-      await expect(auth.verify(token)).resolves.toBeTruthy();
+      await expect(auth.verify(token)).resolves.toMatchObject({ sub: "short" });
+      expect(auth.stats.signatureChecks).toBe(1);
       vi.setSystemTime(t0 + 12_000);
-      // Past exp but within the 5 s tolerance: served from cache or verified again, it passes.
-      await expect(auth.verify(token)).resolves.toBeTruthy();
+      // Past exp but within the 5 s tolerance: served from cache, it passes.
+      await expect(auth.verify(token)).resolves.toMatchObject({ sub: "short" });
+      expect(auth.stats.signatureChecks).toBe(1);
       vi.setSystemTime(t0 + 16_000);
       await expect(auth.verify(token)).rejects.toMatchObject({
         status: 401,
@@ -65,27 +68,75 @@ describe("verified-token cache", () => {
     await expect(auth.verify(token)).rejects.toMatchObject({ reason: "token_not_yet_valid" });
   });
 
-  it("an entry dies when its key leaves the issuer's JWKS", async () => {
+  it("an entry dies when its key leaves the issuer's JWKS", async ({ onTestFinished }) => {
+    const clock = controlledDate(onTestFinished);
     const auth = make({ minAge: 0, maxAge: 0.05, retryAfter: 0.01 });
     const token = await issuer.sign();
     await auth.verify(token);
     await issuer.rotateKeys();
-    await sleep(80);
-    await auth.verify(token).catch(() => {}); // stale keys: background revalidation starts
-    await sleep(100);
+    clock.advance(80); // the keys are stale
+    await auth.verify(token); // served from cache; a background revalidation starts
+    // The revalidation has brought the rotated JWKS (a real event, not a sleep).
+    await until(async () => {
+      await auth.verify(token).catch(() => {});
+      return auth.stats.jwksFetches === 2;
+    });
+    await until(
+      async () =>
+        (await auth.verify(token).then(
+          () => "ok",
+          () => "refused",
+        )) === "refused",
+    );
     await expect(auth.verify(token)).rejects.toMatchObject({ status: 401 });
-    await expect(auth.verify(await issuer.sign())).resolves.toBeTruthy();
+    await expect(auth.verify(await issuer.sign({ sub: "new-key" }))).resolves.toMatchObject({
+      sub: "new-key",
+    });
   });
 
-  it("cache.tokens: false turns it off; maxAge bounds reuse", async () => {
+  it("cache.tokens: false turns it off: every verification checks the signature", async () => {
+    const on = make();
     const off = make({ tokens: false });
-    const token = await issuer.sign();
-    await off.verify(token);
+    const token = await issuer.sign({ sub: "counted" });
+    for (let i = 0; i < 3; i++) {
+      await expect(on.verify(token)).resolves.toMatchObject({ sub: "counted" });
+      await expect(off.verify(token)).resolves.toMatchObject({ sub: "counted" });
+    }
+    expect(on.stats.signatureChecks).toBe(1);
+    expect(off.stats.signatureChecks).toBe(3);
+    // Off, a key rotated away (kept in the JWKS) still verifies: nothing stale is served.
     await issuer.rotateKeys({ keepPrevious: true });
-    await expect(off.verify(token)).resolves.toBeTruthy();
-    const bounded = make({ tokens: { max: 1, maxAge: 0 } });
-    await bounded.verify(token);
-    await expect(bounded.verify(token)).resolves.toBeTruthy();
+    await expect(off.verify(token)).resolves.toMatchObject({ sub: "counted" });
+    expect(off.stats.signatureChecks).toBe(4);
+  });
+
+  it("cache.tokens.maxAge bounds reuse: reused until maxAge after caching, verified again at it", async ({
+    onTestFinished,
+  }) => {
+    const clock = controlledDate(onTestFinished);
+    const t0 = Date.now();
+    const auth = make({ tokens: { max: 10, maxAge: 60 } });
+    const token = await issuer.sign({ sub: "aged" }, { expiresIn: 3600 });
+    await auth.verify(token);
+    expect(auth.stats.signatureChecks).toBe(1);
+    clock.set(t0 + 59_999);
+    await expect(auth.verify(token)).resolves.toMatchObject({ sub: "aged" });
+    expect(auth.stats.signatureChecks).toBe(1); // a hit
+    clock.set(t0 + 60_000);
+    await expect(auth.verify(token)).resolves.toMatchObject({ sub: "aged" });
+    expect(auth.stats.signatureChecks).toBe(2); // maxAge reached: verified again
+  });
+
+  it("cache.tokens.max bounds the entries: the oldest is evicted and verified again", async () => {
+    const auth = make({ tokens: { max: 1 } });
+    const a = await issuer.sign({ sub: "a" });
+    const b = await issuer.sign({ sub: "b" });
+    await auth.verify(a);
+    await auth.verify(a);
+    expect(auth.stats.signatureChecks).toBe(1);
+    await auth.verify(b); // evicts a
+    await expect(auth.verify(a)).resolves.toMatchObject({ sub: "a" });
+    expect(auth.stats.signatureChecks).toBe(3);
   });
 
   it("a forged token reusing a cached token's signature is verified, never served from cache", async () => {

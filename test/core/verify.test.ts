@@ -132,15 +132,22 @@ describe("token shapes", () => {
     await expect(authFor({ strict: true }, rfc9068).verify(token)).resolves.toMatchObject({
       client_id: "c1",
     });
-    const long = await rfc9068.sign({ client_id: "c1" }, { header: { typ: "application/at+jwt" } });
-    await expect(authFor({ strict: true }, rfc9068).verify(long)).resolves.toBeTruthy();
+    const long = await rfc9068.sign({ client_id: "c2" }, { header: { typ: "application/at+jwt" } });
+    await expect(authFor({ strict: true }, rfc9068).verify(long)).resolves.toMatchObject({
+      client_id: "c2",
+      iss: rfc9068.url,
+    });
   });
 
   it.each(["PS256", "ES256", "ES384", "EdDSA", "Ed25519", "RS512"] as const)(
     "verifies %s",
     async (alg) => {
-      const token = await issuer.sign({}, { alg });
-      await expect(authFor().verify(token)).resolves.toBeTruthy();
+      const token = await issuer.sign({ sub: `user-${alg}` }, { alg });
+      await expect(authFor().verify(token)).resolves.toMatchObject({
+        sub: `user-${alg}`,
+        iss: issuer.url,
+        aud: issuer.audience,
+      });
     },
   );
 });
@@ -228,8 +235,8 @@ describe("claim checks", () => {
   });
 
   it("clock tolerance: 3 s expired passes with the default 5 s, fails with 0", async () => {
-    const token = await issuer.sign({}, { expiresIn: -3 });
-    await expect(authFor().verify(token)).resolves.toBeTruthy();
+    const token = await issuer.sign({ sub: "late" }, { expiresIn: -3 });
+    await expect(authFor().verify(token)).resolves.toMatchObject({ sub: "late" });
     expect((await rejection(authFor({ clockTolerance: 0 }).verify(token))).reason).toBe(
       "token_expired",
     );
@@ -239,14 +246,14 @@ describe("claim checks", () => {
     const token = await issuer.sign({ aud: ["https://other", "urn:second"] });
     await expect(
       authFor({ audience: ["urn:first", "urn:second"] }).verify(token),
-    ).resolves.toBeTruthy();
+    ).resolves.toMatchObject({ aud: ["https://other", "urn:second"] });
   });
 
   it("requiredClaims present, maxTokenAge fresh", async () => {
     const token = await issuer.sign({ org_id: "o1" });
     await expect(
       authFor({ requiredClaims: ["org_id"], maxTokenAge: 60 }).verify(token),
-    ).resolves.toBeTruthy();
+    ).resolves.toMatchObject({ org_id: "o1" });
   });
 
   it("a signature from another issuer's key with the same kid → 401", async () => {
@@ -402,7 +409,7 @@ describe("scopes and permissions", () => {
     const { auth: state } = authFor().createAuthContext({
       headers: { authorization: `Bearer ${token}` },
     });
-    await expect(state.requireScopes("read:a")).resolves.toBeTruthy();
+    await expect(state.requireScopes("read:a")).resolves.toMatchObject({ scope: "read:a" });
     const e = await state.requireScopes(["read:a", "write:a"]).catch((x: AuthError) => x);
     expect(e).toMatchObject({
       status: 403,
@@ -413,7 +420,9 @@ describe("scopes and permissions", () => {
       'Bearer realm="api", error="insufficient_scope", error_description="missing required scopes: read:a write:a", scope="read:a write:a", ' +
         'DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"',
     );
-    await expect(state.requireAnyScope("x", "read:a")).resolves.toBeTruthy();
+    await expect(state.requireAnyScope("x", "read:a")).resolves.toMatchObject({
+      scope: "read:a",
+    });
     await expect(state.requirePermissions("delete:users")).rejects.toMatchObject({
       status: 403,
       reason: "insufficient_permissions",
