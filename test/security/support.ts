@@ -14,6 +14,7 @@ import {
   type Agent,
   createServer,
   type IncomingHttpHeaders,
+  type IncomingMessage,
   request,
   type Server,
   type ServerResponse,
@@ -23,7 +24,7 @@ import { initTRPC } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { JWK } from "jose";
 import { type AccessTokenClaims, type Auth, AuthError } from "scopegate";
-import { errorFormatter, requireAuth, requireScopes } from "scopegate/trpc";
+import { authErrorOf, errorFormatter, requireAuth, requireScopes } from "scopegate/trpc";
 
 /** base64url of a string (UTF-8) or bytes. */
 export const b64u = (value: string | Uint8Array): string =>
@@ -240,10 +241,15 @@ export function startNodeServer(auth: Pick<Auth<unknown>, "createAuthContext">):
   return listen(server);
 }
 
+/** Response header in which the test tRPC server reports the AuthError's `reason`. */
+export const TRPC_REASON_HEADER = "x-test-auth-reason";
+
 /**
  * The tRPC standalone adapter (`createHTTPHandler`, i.e. `createHTTPServer` with a larger
  * header limit) with `createContext: auth.createAuthContext`: procedures `resource`
- * (`requireAuth()`) and `scoped` (`requireScopes("read:messages")`).
+ * (`requireAuth()`) and `scoped` (`requireScopes("read:messages")`). The tRPC wire carries no
+ * `reason` (only `error` and `error_description`), so the server's `onError` — where an app
+ * reads it with `authErrorOf` — reports it in {@link TRPC_REASON_HEADER} for the tests.
  */
 export function startTrpcServer(auth: Auth<AccessTokenClaims>): Promise<Running> {
   const createContext = auth.createAuthContext;
@@ -252,8 +258,22 @@ export function startTrpcServer(auth: Auth<AccessTokenClaims>): Promise<Running>
     resource: t.procedure.use(requireAuth()).query(({ ctx }) => ({ sub: ctx.claims.sub })),
     scoped: t.procedure.use(requireScopes("read:messages")).query(() => "messages"),
   });
-  const handler = createHTTPHandler({ router, createContext });
-  return listen(createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler));
+  const responses = new WeakMap<IncomingMessage, ServerResponse>();
+  const handler = createHTTPHandler({
+    router,
+    createContext,
+    onError: ({ error, req }) => {
+      const reason = authErrorOf(error)?.reason;
+      const res = responses.get(req as IncomingMessage);
+      if (reason && res && !res.headersSent) res.setHeader(TRPC_REASON_HEADER, reason);
+    },
+  });
+  return listen(
+    createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
+      responses.set(req, res);
+      return handler(req, res);
+    }),
+  );
 }
 
 /** The `{ error, error_description }` a tRPC answer carries in `error.data.auth`. */
