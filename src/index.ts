@@ -29,6 +29,11 @@ export {
   UnauthorizedError,
   UseDpopNonceError,
 } from "./core/errors.js";
+export type {
+  IntrospectionCacheOptions,
+  IntrospectionClientAuth,
+  IntrospectionOptions,
+} from "./core/introspection-options.js";
 export { checkIssuerUrl, domainToIssuer } from "./core/issuer-url.js";
 export type { Logger } from "./core/logger.js";
 export {

@@ -43,6 +43,11 @@ export interface AuthStats {
   /** JWKS documents fetched, over all issuers. */
   readonly jwksFetches: number;
   /**
+   * RFC 7662 introspection requests started (cache misses that went to the endpoint; the
+   * concurrent requests of one token share one). 0 without the `introspection` option.
+   */
+  readonly introspections: number;
+  /**
    * Issuers held now: `live` (keys held), `pending` (first fetch under way) and `failed`
    * (backed off after a failed fetch). Bounded by `cache.issuers` when a resolver admits
    * issuers.
@@ -195,6 +200,9 @@ export function createAuth<const Schema extends StandardSchemaV1 | undefined = u
       },
       get jwksFetches() {
         return verifier.sources.fetches().jwks;
+      },
+      get introspections() {
+        return verifier.introspector?.cache.started ?? 0;
       },
       get issuers() {
         return verifier.sources.sizes();

@@ -18,6 +18,22 @@ export function oauthMetadataUrl(issuer: string): string {
  * `issuer` equals the configured one exactly and returns its `jwks_uri`; internal.
  */
 export async function discover(issuer: string, http: FetchJsonOptions): Promise<string> {
+  const meta = await discoverMetadata(issuer, http);
+  const jwksUri = meta.jwks_uri;
+  if (typeof jwksUri !== "string" || !isAllowedKeyUrl(jwksUri, issuer)) {
+    throw new KeySourceError("discovery document has no usable jwks_uri", issuer);
+  }
+  return jwksUri;
+}
+
+/**
+ * The issuer's metadata document (OIDC discovery, RFC 8414 as fallback) after checking that
+ * its `issuer` equals the configured one exactly; internal.
+ */
+export async function discoverMetadata(
+  issuer: string,
+  http: FetchJsonOptions,
+): Promise<Record<string, unknown>> {
   let doc: unknown;
   try {
     doc = (await fetchJson(openidConfigurationUrl(issuer), http)).body;
@@ -29,11 +45,7 @@ export async function discover(issuer: string, http: FetchJsonOptions): Promise<
   if (meta.issuer !== issuer) {
     throw new KeySourceError("discovery document names a different issuer", issuer);
   }
-  const jwksUri = meta.jwks_uri;
-  if (typeof jwksUri !== "string" || !isAllowedKeyUrl(jwksUri, issuer)) {
-    throw new KeySourceError("discovery document has no usable jwks_uri", issuer);
-  }
-  return jwksUri;
+  return meta;
 }
 
 /**
@@ -42,7 +54,7 @@ export async function discover(issuer: string, http: FetchJsonOptions): Promise<
  * dev or test issuer), and then only on a loopback host. An https issuer can never send us to
  * plain http, loopback included (a request to an internal address on its say-so).
  */
-function isAllowedKeyUrl(value: string, issuer: string): boolean {
+export function isAllowedKeyUrl(value: string, issuer: string): boolean {
   try {
     const url = new URL(value);
     if (url.protocol === "https:") return true;

@@ -26,18 +26,30 @@ export interface FetchJsonOptions {
   maxBytes: number;
 }
 
+/** A POST instead of the default GET (RFC 7662 introspection): headers and a form body. */
+export interface PostForm {
+  headers: Record<string, string>;
+  body: URLSearchParams;
+}
+
 /**
- * GETs a JSON document with a timeout, a size cap and no redirects (a redirected key set is
- * refused: the configured URL is the only one trusted).
+ * GETs (or, with `post`, POSTs a form and reads) a JSON document with a timeout, a size cap
+ * and no redirects (a redirected key set is refused: the configured URL is the only one
+ * trusted).
  */
-export async function fetchJson(url: string, options: FetchJsonOptions): Promise<JsonResponse> {
+export async function fetchJson(
+  url: string,
+  options: FetchJsonOptions,
+  post?: PostForm,
+): Promise<JsonResponse> {
   const signal = AbortSignal.timeout(options.timeout * 1000);
   const init: RequestInit = {
-    method: "GET",
-    headers: { accept: "application/json" },
+    method: post ? "POST" : "GET",
+    headers: { accept: "application/json", ...post?.headers },
     redirect: "manual",
     signal,
   };
+  if (post) init.body = post.body.toString();
   let response: Response;
   try {
     response = await options.fetch(url, init);

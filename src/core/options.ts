@@ -3,6 +3,11 @@ import { z } from "zod";
 import { boundedNonce, wrapResolver } from "./callbacks.js";
 import type { ResolvedDpop } from "./dpop.js";
 import { ConfigurationError } from "./errors.js";
+import {
+  introspectionSchema,
+  type ResolvedIntrospection,
+  resolveIntrospection,
+} from "./introspection-options.js";
 import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
 import { type Logger, type ResolvedLogger, resolveLogger } from "./logger.js";
 import type { MaybePromise } from "./maybe.js";
@@ -55,6 +60,8 @@ export interface ResolvedOptions {
   };
   fetch: typeof globalThis.fetch;
   dpop: ResolvedDpop;
+  /** RFC 7662 introspection, when configured. */
+  introspection: ResolvedIntrospection | undefined;
   trustProxy: AuthOptions["trustProxy"];
   publicUrl: string | undefined;
   onAuthResult: AuthOptions["onAuthResult"];
@@ -152,6 +159,7 @@ const optionsSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  introspection: introspectionSchema.optional(),
   trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), fn]).optional(),
   publicUrl: z.string().min(1).optional(),
   onAuthResult: fn.optional(),
@@ -210,6 +218,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const algorithms = o.algorithms ?? ASYMMETRIC_ALGORITHMS;
   const given = o.fetch as typeof globalThis.fetch | undefined;
   let dpop: ResolvedDpop | undefined;
+  let introspection: ResolvedIntrospection | undefined;
   collectProblems(problems, !parsed.success, [
     () => {
       if (sources.length === 0) {
@@ -272,6 +281,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     () => {
       dpop = resolveDpop(o.dpop);
     },
+    () => {
+      introspection = resolveIntrospection(o.introspection, issuers);
+    },
   ]);
 
   // Never called as a method of another object: workerd's fetch throws "Illegal invocation"
@@ -317,6 +329,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     cache,
     fetch: fetchFn,
     dpop: dpop as ResolvedDpop,
+    introspection,
     trustProxy: o.trustProxy as AuthOptions["trustProxy"],
     publicUrl: o.publicUrl,
     onAuthResult: o.onAuthResult as AuthOptions["onAuthResult"],

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { AuthResultEvent } from "./context.js";
+import type { IntrospectionOptions } from "./introspection-options.js";
 import type { Logger } from "./logger.js";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
 import type { ReplayStore } from "./replay.js";
@@ -203,6 +204,11 @@ export interface AuthOptions<Schema extends StandardSchemaV1 | undefined = undef
   fetch?: typeof globalThis.fetch | undefined;
   /** DPoP (RFC 9449) settings. */
   dpop?: DpopOptions | undefined;
+  /**
+   * RFC 7662 token introspection: accepts opaque access tokens (and, with `jwt: "always"`,
+   * checks JWTs for revocation). See {@link IntrospectionOptions}.
+   */
+  introspection?: IntrospectionOptions | undefined;
   /** Trust `X-Forwarded-*` / `Forwarded` headers (DPoP `htu`). @default false */
   trustProxy?: boolean | number | ((remoteAddress: string) => boolean) | undefined;
   /** The public origin (and optional path prefix) of this API, for DPoP `htu`. */

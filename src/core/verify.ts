@@ -1,6 +1,7 @@
 import type { JWK, JWTPayload, ProtectedHeaderParameters } from "jose";
 import { type ClaimRules, checkClaims } from "./claims.js";
 import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
+import { Introspector } from "./introspection.js";
 import { selectKeys } from "./jwk.js";
 import { decodeJws, HeaderMemo } from "./jws.js";
 import { isPromiseLike } from "./maybe.js";
@@ -60,6 +61,8 @@ export class Verifier {
   private readonly rules: ClaimRules;
   private readonly issuers: ReadonlySet<string> | undefined;
   private readonly cache: TokenCache<CachedVerification> | undefined;
+  /** RFC 7662 introspection (opaque tokens; JWTs too with `jwt: "always"`). */
+  readonly introspector: Introspector | undefined;
   private readonly headers = new HeaderMemo<ProtectedHeaderParameters>(MAX_HEADERS);
   private readonly inFlight = new Map<string, InFlight>();
   /** Access-token signature verifications run (cache hits and shared verifications run none). */
@@ -77,9 +80,16 @@ export class Verifier {
       required: [...req],
     };
     const t = o.cache.tokens;
-    this.cache = t === false ? undefined : new TokenCache(t.max, t.maxAge);
+    // jwt "always": every request asks the introspection cache, so no verified-token cache.
+    const always = o.introspection?.jwt === "always";
+    this.cache = t === false || always ? undefined : new TokenCache(t.max, t.maxAge);
     this.sources = new KeySources(o);
     this.issuers = o.issuers ? new Set(o.issuers) : undefined;
+    this.introspector = o.introspection
+      ? new Introspector(o, o.introspection, this.rules, async (view, iss) =>
+          this.issuers ? this.issuers.has(iss) : (await this.resolveIssuers(view, iss))(iss),
+        )
+      : undefined;
   }
 
   /** Verifies a token; rejects with an {@link AuthError} only. */
@@ -198,6 +208,7 @@ export class Verifier {
         );
       }
       if (jws === "opaque") {
+        if (this.introspector) return this.introspector.verifyOpaque(token, view, now);
         throw invalid(
           "opaque access tokens are not accepted; request a JWT access token with your API's audience",
           "opaque_token",
@@ -270,6 +281,7 @@ export class Verifier {
       scopes: readScopes(payload),
       permissions: readPermissions(payload),
     };
+    if (this.introspector?.jwtAlways) await this.introspector.requireActive(token, now);
     if (this.cache) this.remember(token, verified, keys.generation, now);
     if (!jws.headerKnown) this.headers.set(jws.headerSegment, Object.freeze(header));
     return verified;

@@ -26,6 +26,8 @@ export type {
   DpopProofOptions,
   FailableEndpoint,
   FailOptions,
+  IntrospectionClient,
+  OpaqueTokenOptions,
   RotateKeysOptions,
   SignOptions,
   TestAlg,

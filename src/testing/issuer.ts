@@ -1,16 +1,28 @@
 import { handleDevTokenRequest } from "./dev.js";
 import { createDpopKey, createDpopProof } from "./dpop.js";
+import { INTROSPECT_PATH, IntrospectionRegistry } from "./introspect.js";
 import { nowSeconds, randomId, signCompact, withoutUndefined } from "./jws.js";
 import { importSigningKey, KeyStore, SIGNING_ALGORITHMS, type SigningKey } from "./keys.js";
 import { type ActiveFailure, HOST, IssuerServer, type MutableHits } from "./server.js";
 import type { TestIssuer } from "./test-issuer.js";
 import type { ClientGrant } from "./token.js";
-import type { SignOptions, TestAlg, TestFailure, TestIssuerOptions } from "./types.js";
+import type {
+  IntrospectionClient,
+  OpaqueTokenOptions,
+  SignOptions,
+  TestAlg,
+  TestFailure,
+  TestIssuerOptions,
+} from "./types.js";
 
 const DEFAULT_AUDIENCE = "https://api.example.test";
 const DEFAULT_CACHE_CONTROL = "public, max-age=600";
 const DEFAULT_SUBJECT = "auth0|test-user";
 const DEFAULT_SLOW_DELAY_MS = 10_000;
+const DEFAULT_INTROSPECTION_CLIENT: IntrospectionClient = {
+  clientId: "resource-server",
+  clientSecret: "resource-server-secret",
+};
 
 const ALGORITHMS: ReadonlySet<string> = new Set(SIGNING_ALGORITHMS);
 
@@ -86,7 +98,12 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const url = options.trailingSlash === false ? origin : `${origin}/`;
   const jwksUri = `${origin}/.well-known/jwks.json`;
   const tokenEndpoint = `${origin}/oauth/token`;
-  const hits: MutableHits = { discovery: 0, jwks: 0, token: 0 };
+  const introspectionEndpoint = `${origin}${INTROSPECT_PATH}`;
+  const clients = (options.introspectionClients ?? [DEFAULT_INTROSPECTION_CLIENT]).map((c) => ({
+    ...c,
+  }));
+  const registry = new IntrospectionRegistry();
+  const hits: MutableHits = { discovery: 0, jwks: 0, token: 0, introspection: 0 };
   let failure: ActiveFailure | null = null;
 
   async function sign(
@@ -136,11 +153,38 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     );
   }
 
+  function opaqueToken(
+    claims: Record<string, unknown> = {},
+    opaqueOptions: OpaqueTokenOptions = {},
+  ): string {
+    const now = nowSeconds();
+    const token = randomId(32);
+    registry.opaque.set(
+      token,
+      withoutUndefined({
+        iss: url,
+        aud: audience,
+        sub: DEFAULT_SUBJECT,
+        iat: now,
+        jti: randomId(),
+        exp: now + (opaqueOptions.expiresIn ?? tokenLifetime),
+        token_type: opaqueOptions.dpopJkt === undefined ? "Bearer" : "DPoP",
+        cnf: opaqueOptions.dpopJkt === undefined ? undefined : { jkt: opaqueOptions.dpopJkt },
+        ...claims,
+      }),
+    );
+    return token;
+  }
+
   server.attach({
     url,
     audience,
     jwksUri,
     tokenEndpoint,
+    introspectionEndpoint,
+    clients,
+    opaque: registry.opaque,
+    revoked: registry.revoked,
     tokenLifetime,
     cacheControl,
     hits,
@@ -158,13 +202,20 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     audience,
     jwksUri,
     tokenEndpoint,
+    introspectionEndpoint,
+    introspectionClient: { ...(clients[0] ?? DEFAULT_INTROSPECTION_CLIENT) },
     hits,
     resetHits() {
       hits.discovery = 0;
       hits.jwks = 0;
       hits.token = 0;
+      hits.introspection = 0;
     },
     sign,
+    opaqueToken,
+    revoke(token) {
+      registry.revoked.add(token);
+    },
     jwks: () => keys.jwks(),
     rotateKeys: (rotateOptions) => keys.rotate(rotateOptions?.keepPrevious === true),
     fail(mode, failOptions) {

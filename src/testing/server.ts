@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { JWK } from "jose";
 import { DEV_TOKEN_PATH } from "./dev.js";
 import { CORS_HEADERS, sendJson } from "./http.js";
+import { handleIntrospection, INTROSPECT_PATH, type IntrospectionContext } from "./introspect.js";
 import { SIGNING_ALGORITHMS } from "./keys.js";
 import { handleTokenRequest, type TokenEndpointContext } from "./token.js";
 import type { FailableEndpoint, TestFailure } from "./types.js";
@@ -31,10 +32,11 @@ export interface MutableHits {
   discovery: number;
   jwks: number;
   token: number;
+  introspection: number;
 }
 
 /** What the HTTP server needs from the issuer. */
-export interface ServerContext extends TokenEndpointContext {
+export interface ServerContext extends TokenEndpointContext, IntrospectionContext {
   readonly url: string;
   readonly jwksUri: string;
   readonly cacheControl: string | null;
@@ -52,6 +54,7 @@ const ROUTES: Record<string, { endpoint: Endpoint; method: "GET" | "POST" }> = {
   "/.well-known/oauth-authorization-server": { endpoint: "discovery", method: "GET" },
   "/.well-known/jwks.json": { endpoint: "jwks", method: "GET" },
   "/oauth/token": { endpoint: "token", method: "POST" },
+  [INTROSPECT_PATH]: { endpoint: "introspection", method: "POST" },
 };
 
 function discoveryDocument(context: ServerContext, issuer: string): Record<string, unknown> {
@@ -59,6 +62,12 @@ function discoveryDocument(context: ServerContext, issuer: string): Record<strin
     issuer,
     jwks_uri: context.jwksUri,
     token_endpoint: context.tokenEndpoint,
+    introspection_endpoint: context.introspectionEndpoint,
+    introspection_endpoint_auth_methods_supported: [
+      "client_secret_basic",
+      "client_secret_post",
+      "private_key_jwt",
+    ],
     grant_types_supported: ["client_credentials"],
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic", "none"],
     id_token_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
@@ -147,7 +156,9 @@ export class IssuerServer {
     }
     const endpoint: FailableEndpoint = route.endpoint;
     const failure = context.failure();
-    if (failure?.endpoints.includes(endpoint)) {
+    if (endpoint === "introspection" && !failure?.endpoints.includes(endpoint)) {
+      await handleIntrospection(req, res, context);
+    } else if (failure?.endpoints.includes(endpoint)) {
       this.#fail(failure, endpoint, context, req, res);
     } else {
       this.#answer(endpoint, context, res);
@@ -158,7 +169,16 @@ export class IssuerServer {
     return endpoint === "jwks" ? context.jwks() : discoveryDocument(context, context.url);
   }
 
-  #answer(endpoint: FailableEndpoint, context: ServerContext, res: ServerResponse): void {
+  #answer(
+    endpoint: FailableEndpoint,
+    context: ServerContext,
+    res: ServerResponse,
+    req?: IncomingMessage,
+  ): void {
+    if (endpoint === "introspection") {
+      if (req) handleIntrospection(req, res, context).catch(() => res.destroy());
+      return;
+    }
     const headers: Record<string, string> = {};
     if (endpoint === "jwks" && context.cacheControl !== null) {
       headers["cache-control"] = context.cacheControl;
@@ -180,7 +200,7 @@ export class IssuerServer {
       case "slow": {
         const timer = setTimeout(() => {
           this.#timers.delete(timer);
-          this.#answer(endpoint, context, res);
+          this.#answer(endpoint, context, res, req);
         }, failure.delayMs);
         timer.unref();
         this.#timers.add(timer);
@@ -194,11 +214,11 @@ export class IssuerServer {
         sendJson(res, 500, { error: "server_error", error_description: "simulated failure" });
         return;
       case "invalid-json":
-        sendJson(res, 200, '{"keys": [');
+        sendJson(res, 200, endpoint === "introspection" ? '{"active": tr' : '{"keys": [');
         return;
       case "oversize":
         sendJson(res, 200, {
-          ...this.#body(endpoint, context),
+          ...(endpoint === "introspection" ? { active: false } : this.#body(endpoint, context)),
           padding: "x".repeat(OVERSIZE_PADDING),
         });
         return;
@@ -208,7 +228,9 @@ export class IssuerServer {
         return;
       case "wrong-issuer":
         if (endpoint === "discovery") sendJson(res, 200, discoveryDocument(context, WRONG_ISSUER));
-        else this.#answer(endpoint, context, res);
+        else if (endpoint === "introspection") {
+          handleIntrospection(req, res, context, { iss: WRONG_ISSUER }).catch(() => res.destroy());
+        } else this.#answer(endpoint, context, res);
         return;
     }
   }

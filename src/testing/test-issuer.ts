@@ -4,6 +4,8 @@ import type {
   DpopKeyPair,
   DpopProofOptions,
   FailOptions,
+  IntrospectionClient,
+  OpaqueTokenOptions,
   RotateKeysOptions,
   SignOptions,
   TestFailure,
@@ -18,6 +20,8 @@ import type {
  *   (discovery);
  * - `GET /.well-known/jwks.json` (the public keys);
  * - `POST /oauth/token` (client-credentials grant, JSON or form body, optional DPoP binding);
+ * - `POST /oauth/introspect` (RFC 7662 introspection of its opaque tokens and JWTs; client
+ *   authentication by `client_secret_basic`, `client_secret_post` or `private_key_jwt`);
  * - `POST /dev/token` (any claims), only with `TestIssuerOptions.devEndpoints`.
  *
  * Every response allows any origin (CORS), so a browser page can use it too.
@@ -50,6 +54,19 @@ export interface TestIssuer {
   readonly jwksUri: string;
   /** `origin + "/oauth/token"`. */
   readonly tokenEndpoint: string;
+  /** `origin + "/oauth/introspect"` (advertised as `introspection_endpoint` in discovery). */
+  readonly introspectionEndpoint: string;
+  /**
+   * The first client allowed at the introspection endpoint: by default
+   * `{ clientId: "resource-server", clientSecret: "resource-server-secret" }`.
+   *
+   * @example
+   * ```ts
+   * const { clientId, clientSecret } = issuer.introspectionClient;
+   * createAuth({ issuer: issuer.url, audience: issuer.audience, introspection: { clientId, clientSecret } });
+   * ```
+   */
+  readonly introspectionClient: IntrospectionClient;
   /** Live counters of the requests received per endpoint (see {@link TestIssuerHits}). */
   readonly hits: TestIssuerHits;
 
@@ -81,6 +98,31 @@ export interface TestIssuer {
   sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
 
   /**
+   * Makes an opaque (reference) access token: a random string that only the introspection
+   * endpoint can read. Its claims default like {@link TestIssuer.sign}'s (`iss`, `aud`, `sub`,
+   * `iat`, `exp` = now + `tokenLifetime`, `jti`); `claims` override them (`undefined`
+   * removes one). The endpoint answers `active: false` once it expired or was revoked.
+   *
+   * @example
+   * ```ts
+   * const token = issuer.opaqueToken({ scope: "read:items" });
+   * const bound = issuer.opaqueToken({}, { dpopJkt: key.thumbprint });
+   * ```
+   */
+  opaqueToken(claims?: Record<string, unknown>, options?: OpaqueTokenOptions): string;
+
+  /**
+   * Revokes a token (opaque or JWT): the introspection endpoint answers `active: false` for it
+   * from now on. Local JWT verification is not affected.
+   *
+   * @example
+   * ```ts
+   * issuer.revoke(token);
+   * ```
+   */
+  revoke(token: string): void;
+
+  /**
    * The public JWKS currently served (each key with `kid`, `alg` and `use: "sig"`).
    *
    * @example
@@ -104,8 +146,8 @@ export interface TestIssuer {
   rotateKeys(options?: RotateKeysOptions): Promise<void>;
 
   /**
-   * Makes the discovery and/or JWKS endpoints misbehave until `fail(null)`. The token
-   * endpoint is never affected. Requests are counted in {@link TestIssuer.hits} even when
+   * Makes the discovery, JWKS and/or introspection endpoints misbehave until `fail(null)`
+   * (default: discovery and JWKS). The token endpoint is never affected. Requests are counted in {@link TestIssuer.hits} even when
    * failing.
    *
    * @example

@@ -44,7 +44,11 @@ export type DpopAlg = "ES256" | "RS256" | "EdDSA" | "Ed25519" | "PS256" | "ES384
  * - `"invalid-json"`: 200 with the truncated body `{"keys": [`;
  * - `"oversize"`: 200 with a valid JSON body larger than 2 MiB;
  * - `"redirect"`: 302 to `http://127.0.0.1:1/elsewhere`;
- * - `"wrong-issuer"`: a discovery document whose `issuer` is another URL (JWKS unaffected).
+ * - `"wrong-issuer"`: a discovery document whose `issuer` is another URL (JWKS unaffected);
+ *   on the introspection endpoint, active answers name another `iss`.
+ *
+ * On the introspection endpoint, `"invalid-json"` sends `{"active": tr` and `"oversize"`
+ * an inactive answer padded past 2 MiB.
  *
  * @example
  * ```ts
@@ -70,7 +74,7 @@ export type TestFailure =
  * issuer.fail("down", { endpoints });
  * ```
  */
-export type FailableEndpoint = "discovery" | "jwks";
+export type FailableEndpoint = "discovery" | "jwks" | "introspection";
 
 /**
  * Options of {@link createTestIssuer}. Every member is optional.
@@ -152,6 +156,51 @@ export interface TestIssuerOptions {
    * ```
    */
   keys?: JWK[];
+  /**
+   * The clients allowed to call the introspection endpoint (`POST /oauth/introspect`).
+   * Default: one client, {@link TestIssuer.introspectionClient}
+   * (`{ clientId: "resource-server", clientSecret: "resource-server-secret" }`).
+   *
+   * @example
+   * ```ts
+   * const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+   * const issuer = await createTestIssuer({
+   *   introspectionClients: [{ clientId: "api", publicKey: { ...(await exportJWK(publicKey)), alg: "ES256" } }],
+   * });
+   * ```
+   */
+  introspectionClients?: IntrospectionClient[];
+}
+
+/**
+ * A client of the test issuer's introspection endpoint: `clientSecret` for
+ * `client_secret_basic` / `client_secret_post`, `publicKey` (a public JWK with `alg`) for
+ * `private_key_jwt` (the assertion's `aud` may be the issuer URL or the endpoint URL).
+ *
+ * @example
+ * ```ts
+ * const client: IntrospectionClient = { clientId: "api", clientSecret: "s3cret" };
+ * ```
+ */
+export interface IntrospectionClient {
+  clientId: string;
+  clientSecret?: string;
+  publicKey?: JWK;
+}
+
+/**
+ * Options of {@link TestIssuer.opaqueToken}.
+ *
+ * @example
+ * ```ts
+ * const token = issuer.opaqueToken({ scope: "read:items" }, { expiresIn: 60 });
+ * ```
+ */
+export interface OpaqueTokenOptions {
+  /** `exp` in seconds from now; default `tokenLifetime`. */
+  expiresIn?: number;
+  /** Adds `cnf: { jkt }`: a DPoP-bound token (RFC 9449). */
+  dpopJkt?: string;
 }
 
 /**
@@ -297,4 +346,6 @@ export interface TestIssuerHits {
   readonly jwks: number;
   /** Requests to `/oauth/token`. */
   readonly token: number;
+  /** Requests to `/oauth/introspect` (RFC 7662). */
+  readonly introspection: number;
 }
