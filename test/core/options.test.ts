@@ -246,6 +246,7 @@ describe("createAuth option validation", () => {
       verifications: 0,
       discoveryFetches: 0,
       jwksFetches: 0,
+      introspections: 0,
       issuers: { live: 0, pending: 0, failed: 0 },
     });
   });

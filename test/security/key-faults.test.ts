@@ -475,7 +475,7 @@ describe("transport limits", () => {
     expect(await outcome(auth, await other.sign({ iss: issuer.url }))).toBe(
       "503/key_source_unavailable",
     );
-    expect(other.hits).toEqual({ discovery: 0, jwks: 0, token: 0 });
+    expect(other.hits).toEqual({ discovery: 0, jwks: 0, token: 0, introspection: 0 });
   });
 
   it("a chunked body over maxResponseBytes (no Content-Length) is cut off → 503", async ({

@@ -111,7 +111,7 @@ describe("createTestIssuer({ devEndpoints: true }): POST /dev/token", () => {
       req.end("{}");
     });
     expect(status).toBe(403);
-    expect(dev.hits).toEqual({ discovery: 0, jwks: 0, token: 0 });
+    expect(dev.hits).toEqual({ discovery: 0, jwks: 0, token: 0, introspection: 0 });
   });
 
   it("only answers POST", async () => {

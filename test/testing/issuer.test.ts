@@ -249,7 +249,7 @@ describe("fail()", () => {
     issuer.fail("down");
     await expect(fetch(issuer.jwksUri)).rejects.toThrow(TypeError);
     await expect(fetch(`${issuer.origin}/.well-known/openid-configuration`)).rejects.toThrow();
-    expect(issuer.hits).toEqual({ discovery: 1, jwks: 1, token: 0 });
+    expect(issuer.hits).toEqual({ discovery: 1, jwks: 1, token: 0, introspection: 0 });
     issuer.fail(null);
     expect((await fetch(issuer.jwksUri)).status).toBe(200);
   });
@@ -361,9 +361,9 @@ describe("HTTP details", () => {
     await fetch(issuer.jwksUri);
     await fetch(`${issuer.origin}/.well-known/oauth-authorization-server`);
     await postToken(issuer, "grant_type=client_credentials&client_id=app");
-    expect(issuer.hits).toEqual({ discovery: 1, jwks: 2, token: 1 });
+    expect(issuer.hits).toEqual({ discovery: 1, jwks: 2, token: 1, introspection: 0 });
     issuer.resetHits();
-    expect(issuer.hits).toEqual({ discovery: 0, jwks: 0, token: 0 });
+    expect(issuer.hits).toEqual({ discovery: 0, jwks: 0, token: 0, introspection: 0 });
   });
 
   it("answers CORS preflights and sets CORS headers, without counting preflights", async () => {
@@ -376,7 +376,7 @@ describe("HTTP details", () => {
     );
     const res = await fetch(issuer.jwksUri);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
-    expect(issuer.hits).toEqual({ discovery: 0, jwks: 1, token: 0 });
+    expect(issuer.hits).toEqual({ discovery: 0, jwks: 1, token: 0, introspection: 0 });
   });
 
   it("answers 404 JSON to anything else", async () => {
