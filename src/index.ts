@@ -16,9 +16,11 @@ export {
   type AuthErrorCode,
   type AuthErrorOptions,
   type AuthErrorReason,
+  type AuthLevel,
   type ChallengeOptions,
   ConfigurationError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
@@ -43,6 +45,24 @@ export {
 } from "./core/nonce.js";
 export { ASYMMETRIC_ALGORITHMS } from "./core/options.js";
 export {
+  checkOrganizations,
+  type OrganizationOption,
+  type OrganizationResolver,
+  type OrganizationResolverInput,
+} from "./core/organization.js";
+export type { OrganizationClaims } from "./core/organization-check.js";
+export {
+  definePolicies,
+  MAX_POLICY_MEMO,
+  type ParentPolicy,
+  type Policies,
+  type PolicyArguments,
+  type PolicyContext,
+  type PolicyDefinition,
+  type PolicyFunction,
+  type PolicyNames,
+} from "./core/policies.js";
+export {
   createMemoryReplayStore,
   type MemoryReplayStoreOptions,
   type ReplayStore,
@@ -63,6 +83,7 @@ export type {
   ResourceMetadataOptions,
 } from "./core/resource-metadata.js";
 export type { StandardSchemaV1 } from "./core/standard-schema.js";
+export { AUTH0_MFA_ACR, checkAuthLevel } from "./core/step-up.js";
 export { MAX_TOKEN_LENGTH } from "./core/token.js";
 export type { TokenCacheOptions } from "./core/token-cache.js";
 export type {

@@ -3,6 +3,12 @@ import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js"
 import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
 import { resolveOptions } from "./options.js";
 import {
+  type OrganizationClaims,
+  organizationPassesNow,
+  withOrganization,
+} from "./organization-check.js";
+import type { PolicyNames } from "./policies.js";
+import {
   type AuthContextInput,
   type RequestLike,
   type RequestView,
@@ -66,8 +72,11 @@ export interface AuthStats {
   readonly sharedVerifications: number;
 }
 
-/** What `createAuth` returns. `Claims` is typed from the `claims` schema. */
-export interface Auth<Claims> {
+/**
+ * What `createAuth` returns. `Claims` is typed from the `claims` schema; `PolicyName` are the
+ * names of its `policies` (so `requirePolicy("typo")` does not compile).
+ */
+export interface Auth<Claims, PolicyName extends string = string> {
   /**
    * Builds `{ auth }` for one request. A bound function: pass it as it is, as tRPC's
    * `createContext` or graphql-yoga's `context`. Does no verification by itself.
@@ -79,14 +88,16 @@ export interface Auth<Claims> {
    * ```
    */
   readonly createAuthContext: {
-    (input: AuthContextInput): { auth: AuthState<Claims> };
+    (input: AuthContextInput): { auth: AuthState<Claims, PolicyName> };
     /**
      * graphql-yoga's initial context. Listed last on purpose: yoga infers its server context
      * from the last signature, and the whole `AuthContextInput` union would make it demand
      * e.g. a Lambda `event` of every schema context.
      */
-    (input: { request: RequestLike }): { auth: AuthState<Claims> };
+    (input: { request: RequestLike }): { auth: AuthState<Claims, PolicyName> };
   };
+  /** The names of the `policies` option (GraphQL checks `@auth(policy:)` against them at set-up). */
+  readonly policyNames: readonly PolicyName[];
   /** Verifies a token outside a request; resolves to the claims or rejects with an `AuthError`. */
   verify(token: string, options?: VerifyOptions): Promise<Claims>;
   /** Fetches discovery and keys of every statically configured issuer ahead of the first request. */
@@ -115,10 +126,14 @@ export interface Auth<Claims> {
  * });
  * ```
  */
-export function createAuth<const Schema extends StandardSchemaV1 | undefined = undefined>(
-  options: AuthOptions<Schema>,
-): Auth<ClaimsOf<Schema>> {
-  type Claims = ClaimsOf<Schema>;
+export function createAuth<
+  const Schema extends StandardSchemaV1 | undefined = undefined,
+  const PolicyName extends string = never,
+  const O = undefined,
+>(
+  options: AuthOptions<Schema, PolicyName> & { organization?: O },
+): Auth<OrganizationClaims<ClaimsOf<Schema>, O>, PolicyNames<PolicyName>> {
+  type Claims = OrganizationClaims<ClaimsOf<Schema>, O>;
   const o = resolveOptions(options);
   const verifier = new Verifier(o);
   let verifications = 0;
@@ -138,33 +153,49 @@ export function createAuth<const Schema extends StandardSchemaV1 | undefined = u
     ...(resourceMetadata ? { resourceMetadata: resourceMetadata.url } : {}),
   };
 
+  const org = o.organization;
   const engine: ContextEngine = {
     challenge,
     report: o.onAuthResult,
+    policies: o.policies,
+    clockTolerance: o.clockTolerance,
     check(extraction: Extraction, view: RequestView | undefined): Promise<Checked> {
       if (!extraction.ok) return Promise.reject(extraction.error);
       verifications++;
-      return checkCredentials(extraction.credentials, view, o, verifier).catch(toAuthError);
+      const checked = checkCredentials(extraction.credentials, view, o, verifier);
+      return (org ? checked.then((c) => withOrganization(c, view, org)) : checked).catch(
+        toAuthError,
+      );
     },
     checkSync(extraction: Extraction, view: RequestView | undefined): Checked | undefined {
       if (!extraction.ok) return undefined;
       const hit = checkCachedBearer(extraction.credentials, view, o, verifier);
+      // The organization is checked on every request, cached token or not: a hit that does
+      // not pass synchronously takes the full path, which answers the refusal.
+      if (hit && org && !organizationPassesNow(hit, view, org)) return undefined;
       if (hit) verifications++;
       return hit;
     },
   };
 
   const isKnownToken = (token: string) => verifier.isCached(token);
-  const createAuthContext = (input: AuthContextInput): { auth: AuthState<Claims> } => {
+  const createAuthContext = (
+    input: AuthContextInput,
+  ): { auth: AuthState<Claims, PolicyNames<PolicyName>> } => {
     const view = readRequest(input);
     return {
-      auth: new AuthStateImpl<Claims>(engine, view, extractCredentials(view, isKnownToken)),
+      auth: new AuthStateImpl<Claims>(
+        engine,
+        view,
+        extractCredentials(view, isKnownToken),
+      ) as unknown as AuthState<Claims, PolicyNames<PolicyName>>,
     };
   };
 
   return {
     createAuthContext,
     resourceMetadata,
+    policyNames: o.policies.names as readonly PolicyNames<PolicyName>[],
     async verify(token: string, opts: VerifyOptions = {}): Promise<Claims> {
       const scheme = opts.scheme ?? (opts.dpop ? "DPoP" : "Bearer");
       const extraction: Extraction =

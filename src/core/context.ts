@@ -1,7 +1,15 @@
 import type { Checked } from "./check.js";
-import { type AuthError, type ChallengeOptions, InsufficientScopeError } from "./errors.js";
+import {
+  type AuthError,
+  type AuthLevel,
+  type ChallengeOptions,
+  InsufficientScopeError,
+} from "./errors.js";
+import { organizationAllowed, organizationDenied, organizationMatcher } from "./organization.js";
+import { type PolicyArguments, PolicyMemo, type PolicyRegistry, policyDenied } from "./policies.js";
 import type { RequestView } from "./request.js";
 import { flattenScopes } from "./scopes.js";
+import { authLevelError, checkAuthLevel } from "./step-up.js";
 import type { Extraction } from "./token.js";
 
 /** Scopes or permissions: `"a"`, `["a", "b"]` and `"a", "b"` are all accepted. */
@@ -17,7 +25,7 @@ export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
  * if (await ctx.auth.hasScopes("read:messages")) …  // false when missing or invalid
  * ```
  */
-export interface AuthState<Claims = unknown> {
+export interface AuthState<Claims = unknown, PolicyName extends string = string> {
   /** The raw access token of the request, or `null` (none, or a malformed header). */
   readonly token: string | null;
   /** The scheme the token came with, or `null`. */
@@ -46,6 +54,42 @@ export interface AuthState<Claims = unknown> {
   requireAnyScope(...scopes: ScopeArgs): Promise<Claims>;
   /** Like {@link AuthState.require}, then a 403 unless every permission is held. */
   requirePermissions(...permissions: ScopeArgs): Promise<Claims>;
+  /**
+   * Whether the token is valid and its login meets `level` (RFC 9470): `acr` one of
+   * `level.acr` (Auth0's MFA value is also met by `amr` holding `"mfa"`), `auth_time` at most
+   * `level.maxAge` seconds ago (exactly `maxAge` passes; `clockTolerance` is not added).
+   *
+   * @example
+   * ```ts
+   * if (await ctx.auth.hasAuthLevel({ acr: [AUTH0_MFA_ACR], maxAge: 300 })) …
+   * ```
+   */
+  hasAuthLevel(level: AuthLevel): Promise<boolean>;
+  /**
+   * Like {@link AuthState.require}, then a 401 `insufficient_user_authentication` whose
+   * challenge carries `acr_values="…"` / `max_age=…` unless the login meets `level`.
+   */
+  requireAuthLevel(level: AuthLevel): Promise<Claims>;
+  /**
+   * Whether the token is valid and carries `org_id`, and (when given) belongs to one of
+   * `organizations`: IDs (`org_…`) compared with `org_id`, names with `org_name`
+   * case-insensitively.
+   */
+  hasOrganization(organizations?: string | readonly string[]): Promise<boolean>;
+  /** Like {@link AuthState.hasOrganization}, as a 403 `insufficient_scope` when not. */
+  requireOrganization(organizations?: string | readonly string[]): Promise<Claims>;
+  /**
+   * Whether the token is valid and the named policy allows it with these arguments. Each
+   * (policy, arguments) is evaluated at most once per request. Rejects with the 500 (or 503)
+   * of a policy that throws (or times out) — never a silent `true`.
+   */
+  hasPolicy(name: PolicyName, args?: PolicyArguments): Promise<boolean>;
+  /** Like {@link AuthState.hasPolicy}, as a 403 `insufficient_scope` (reason `policy_denied`). */
+  requirePolicy(name: PolicyName, args?: PolicyArguments): Promise<Claims>;
+  /** The names of `createAuth({ policies })`. */
+  readonly policyNames: readonly PolicyName[];
+  /** Whether a policy is declared, and whether it needs the GraphQL parent; `undefined` if unknown. */
+  policy(name: string): { readonly usesParent: boolean } | undefined;
   /**
    * Answers with `error` (its headers go to the response sink) — for adapters and custom
    * checks that reject on their own terms, e.g. a 403 from a claims predicate.
@@ -89,10 +133,12 @@ export interface ContextEngine {
   /** The synchronous cache-hit path; `undefined` to take {@link ContextEngine.check}. */
   checkSync(extraction: Extraction, view: RequestView | undefined): Checked | undefined;
   report: ((event: AuthResultEvent) => void) | undefined;
+  policies: PolicyRegistry;
+  clockTolerance: number;
 }
 
 /** Implementation of {@link AuthState}; internal. */
-export class AuthStateImpl<Claims> implements AuthState<Claims> {
+export class AuthStateImpl<Claims> implements AuthState<Claims, string> {
   readonly token: string | null;
   readonly scheme: "Bearer" | "DPoP" | null;
   private result: Promise<Checked> | undefined;
@@ -102,6 +148,7 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   /** Headers of refusals, kept only when there is no sink (see `pendingHeaders`). */
   private unsent: Record<string, string> | undefined;
   private challengeOptions: ChallengeOptions | undefined;
+  private policyMemo: PolicyMemo | undefined;
 
   constructor(
     private readonly engine: ContextEngine,
@@ -211,6 +258,88 @@ export class AuthStateImpl<Claims> implements AuthState<Claims> {
   async requirePermissions(...permissions: ScopeArgs): Promise<Claims> {
     const wanted = flattenScopes(permissions);
     return this.demand((v) => wanted.every((p) => v.permissions.has(p)), wanted, "permission");
+  }
+
+  async hasAuthLevel(level: AuthLevel): Promise<boolean> {
+    const wanted = checkAuthLevel(level, "hasAuthLevel");
+    return this.test((v) => this.levelError(v, wanted) === null);
+  }
+
+  async requireAuthLevel(level: AuthLevel): Promise<Claims> {
+    const wanted = checkAuthLevel(level, "requireAuthLevel");
+    const v = await this.checked();
+    const error = this.levelError(v, wanted);
+    if (error) this.fail(error);
+    return v.claims as Claims;
+  }
+
+  private levelError(v: Checked, level: AuthLevel) {
+    const payload = v.payload as Record<string, unknown>;
+    return authLevelError(payload, level, Date.now() / 1000, this.engine.clockTolerance);
+  }
+
+  async hasOrganization(organizations?: string | readonly string[]): Promise<boolean> {
+    const m =
+      organizations === undefined ? null : organizationMatcher(organizations, "hasOrganization");
+    return this.test((v) => organizationAllowed(v.payload as Record<string, unknown>, m));
+  }
+
+  async requireOrganization(organizations?: string | readonly string[]): Promise<Claims> {
+    const m =
+      organizations === undefined
+        ? null
+        : organizationMatcher(organizations, "requireOrganization");
+    const v = await this.checked();
+    const payload = v.payload as Record<string, unknown>;
+    if (!organizationAllowed(payload, m)) this.fail(organizationDenied(payload));
+    return v.claims as Claims;
+  }
+
+  get policyNames(): readonly string[] {
+    return this.engine.policies.names;
+  }
+
+  policy(name: string): { readonly usesParent: boolean } | undefined {
+    const usesParent = this.engine.policies.usesParent(name);
+    return usesParent === undefined ? undefined : { usesParent };
+  }
+
+  async hasPolicy(name: string, args: PolicyArguments = {}): Promise<boolean> {
+    let v: Checked;
+    try {
+      v = await this.verified();
+    } catch {
+      return false;
+    }
+    return this.evaluatePolicy(name, v, args);
+  }
+
+  async requirePolicy(name: string, args: PolicyArguments = {}): Promise<Claims> {
+    const v = await this.checked();
+    let allowed: boolean;
+    try {
+      allowed = await this.evaluatePolicy(name, v, args);
+    } catch (error) {
+      this.fail(error as AuthError);
+    }
+    if (!allowed) this.fail(policyDenied(name));
+    return v.claims as Claims;
+  }
+
+  private evaluatePolicy(name: string, v: Checked, args: PolicyArguments): Promise<boolean> {
+    this.policyMemo ??= new PolicyMemo();
+    return this.policyMemo.get(this.engine.policies, name, v.claims, args);
+  }
+
+  /** The verification, or the refusal answered through {@link AuthStateImpl.fail}. */
+  private async checked(): Promise<Checked> {
+    const p = this.verified();
+    if (this.done) return this.done;
+    try {
+      return await p;
+    } catch (error) {
+      this.fail(error as AuthError);
+    }
   }
 
   fail(error: AuthError): never {

@@ -7,12 +7,13 @@
  * Switch on `code` or `reason`, never on the message text.
  */
 
-/** The error codes of RFC 6750 §3.1 and RFC 9449 §7, plus the two non-challenge cases. */
+/** The error codes of RFC 6750 §3.1, RFC 9449 §7 and RFC 9470 §3, plus the two non-challenge cases. */
 export type AuthErrorCode =
   | "unauthorized"
   | "invalid_request"
   | "invalid_token"
   | "insufficient_scope"
+  | "insufficient_user_authentication"
   | "invalid_dpop_proof"
   | "use_dpop_nonce"
   | "temporarily_unavailable"
@@ -51,6 +52,14 @@ export type AuthErrorReason =
   | "insufficient_scope"
   | "insufficient_permissions"
   | "claims_rejected"
+  | "acr_not_satisfied"
+  | "auth_time_missing"
+  | "auth_too_old"
+  | "organization_missing"
+  | "organization_not_allowed"
+  | "policy_denied"
+  | "policy_failed"
+  | "policy_timeout"
   | "dpop_required"
   | "dpop_disabled"
   | "dpop_bound_token_as_bearer"
@@ -74,6 +83,24 @@ export interface AuthErrorOptions {
   cause?: unknown;
   /** Extra response headers (e.g. `DPoP-Nonce`). */
   headers?: Record<string, string>;
+  /** The login asked for (RFC 9470 `acr_values` / `max_age` of the challenge). */
+  authLevel?: AuthLevel | undefined;
+}
+
+/**
+ * A login strength and freshness a resource asks for (RFC 9470): the token's `acr` must be
+ * one of `acr`, and its `auth_time` at most `maxAge` seconds ago. Either may be left out.
+ *
+ * @example
+ * ```ts
+ * const level: AuthLevel = { acr: [AUTH0_MFA_ACR], maxAge: 300 };
+ * ```
+ */
+export interface AuthLevel {
+  /** Accepted `acr` values (any of them); sent as `acr_values="a b"` in the challenge. */
+  readonly acr?: readonly string[] | undefined;
+  /** Maximum age of the login in seconds (from `auth_time`); sent as `max_age=N`. */
+  readonly maxAge?: number | undefined;
 }
 
 /** How challenges are written; set by `createAuth` from its options. */
@@ -121,6 +148,11 @@ export class AuthError extends Error {
   readonly reason: AuthErrorReason;
   /** Scopes or permissions that were asked for (403 only). */
   readonly scope: readonly string[] | undefined;
+  /**
+   * The login the resource asks for (RFC 9470 §3): `acr_values` and / or `max_age` of the
+   * challenge. Set on {@link InsufficientUserAuthenticationError} only.
+   */
+  readonly authLevel: AuthLevel | undefined;
   /** Response headers: `WWW-Authenticate`, and `Retry-After` / `DPoP-Nonce` when relevant. */
   headers: Record<string, string>;
   /** Extra headers given at construction (kept when challenges are rewritten). */
@@ -136,6 +168,7 @@ export class AuthError extends Error {
     this.description = description;
     this.reason = options.reason ?? "internal";
     this.scope = scope;
+    this.authLevel = options.authLevel;
     this.extraHeaders = options.headers ?? {};
     this.headers = {};
     this.applyChallenge(DEFAULT_CHALLENGE);
@@ -186,6 +219,24 @@ export class InsufficientScopeError extends AuthError {
   static override readonly status: number = 403;
 }
 
+/**
+ * 401 `insufficient_user_authentication` (RFC 9470 §3) — a valid token, but the login behind
+ * it is too weak (`acr`) or too old (`auth_time`). The challenge carries `acr_values="…"`
+ * and / or `max_age=…` so the client can re-authorize with them.
+ *
+ * @example
+ * ```ts
+ * new InsufficientUserAuthenticationError("a multi-factor login is required", {
+ *   reason: "acr_not_satisfied",
+ *   authLevel: { acr: [AUTH0_MFA_ACR] },
+ * });
+ * ```
+ */
+export class InsufficientUserAuthenticationError extends AuthError {
+  static override readonly code: AuthErrorCode = "insufficient_user_authentication";
+  static override readonly status: number = 401;
+}
+
 /** 400 `invalid_dpop_proof` — the DPoP proof failed a check of RFC 9449 §4.3. */
 export class InvalidDpopProofError extends AuthError {
   static override readonly code: AuthErrorCode = "invalid_dpop_proof";
@@ -215,6 +266,7 @@ const CODES: ReadonlySet<string> = new Set<AuthErrorCode>([
   "invalid_request",
   "invalid_token",
   "insufficient_scope",
+  "insufficient_user_authentication",
   "invalid_dpop_proof",
   "use_dpop_nonce",
   "temporarily_unavailable",
@@ -251,6 +303,7 @@ export type AnyAuthError =
   | InvalidRequestError
   | InvalidTokenError
   | InsufficientScopeError
+  | InsufficientUserAuthenticationError
   | InvalidDpopProofError
   | UseDpopNonceError
   | TemporarilyUnavailableError
@@ -314,6 +367,11 @@ function buildChallenge(error: AuthError, options: ChallengeOptions): string | u
     if (error.description) errParams.push(`error_description=${quote(error.description)}`);
     if (error.scope && error.scope.length > 0)
       errParams.push(`scope=${quote(error.scope.join(" "))}`);
+    // RFC 9470 §3: what a new login must satisfy; max_age is a bare integer (a token).
+    const level = error.authLevel;
+    if (level?.acr && level.acr.length > 0)
+      errParams.push(`acr_values=${quote(level.acr.join(" "))}`);
+    if (level?.maxAge !== undefined) errParams.push(`max_age=${Math.floor(level.maxAge)}`);
   }
   const meta = options.resourceMetadata
     ? [`resource_metadata=${quote(options.resourceMetadata)}`]

@@ -28,6 +28,9 @@ const EXPECTED: Record<string, string> = {
     "a string of at least 16 characters or a Uint8Array (32 random bytes recommended)",
   "dpop.replayStore": "an object with add(key, ttlSeconds)",
   resourceMetadata: "true, or { resource, url, scopesSupported, … }",
+  organization:
+    'an organization ID ("org_…"), a name, a non-empty list of them, or a resolver ({ url, headers }) => string | string[]',
+  policies: "an object of named policies { isOwner: ({ claims, input, args }) => boolean }",
 };
 
 /** Option names of other libraries, and what to use here instead. */

@@ -13,6 +13,8 @@ import { type Logger, type ResolvedLogger, resolveLogger } from "./logger.js";
 import type { MaybePromise } from "./maybe.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { collectProblems, describeIssues } from "./option-errors.js";
+import { type OrganizationCheck, resolveOrganization } from "./organization.js";
+import { PolicyRegistry } from "./policies.js";
 import { createMemoryReplayStore, type ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
 import { isStandardSchema, type StandardSchemaV1 } from "./standard-schema.js";
@@ -67,6 +69,9 @@ export interface ResolvedOptions {
   onAuthResult: AuthOptions["onAuthResult"];
   resourceMetadata: ResourceMetadataOptions | undefined;
   logger: ResolvedLogger;
+  /** The allowed organizations of a request, or `null` when `organization` is not set. */
+  organization: OrganizationCheck | null;
+  policies: PolicyRegistry;
 }
 
 const seconds = z.number().finite().nonnegative();
@@ -125,6 +130,9 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   resolverTimeout: z.number().finite().positive().max(60).optional(),
+  organization: z.union([z.string().min(1), stringList, fn]).optional(),
+  policies: z.record(z.string(), z.unknown()).optional(),
+  policyTimeout: z.number().finite().positive().max(60).optional(),
   fetch: fn.optional(),
   dpop: z
     .strictObject({
@@ -219,6 +227,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const given = o.fetch as typeof globalThis.fetch | undefined;
   let dpop: ResolvedDpop | undefined;
   let introspection: ResolvedIntrospection | undefined;
+  let organization: OrganizationCheck | null = null;
+  let policies: PolicyRegistry | undefined;
   collectProblems(problems, !parsed.success, [
     () => {
       if (sources.length === 0) {
@@ -284,6 +294,14 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     () => {
       introspection = resolveIntrospection(o.introspection, issuers);
     },
+    () => {
+      if (o.organization !== undefined) {
+        organization = resolveOrganization(o.organization, resolverTimeout);
+      }
+    },
+    () => {
+      policies = new PolicyRegistry(o.policies, o.policyTimeout ?? 5);
+    },
   ]);
 
   // Never called as a method of another object: workerd's fetch throws "Illegal invocation"
@@ -335,6 +353,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     onAuthResult: o.onAuthResult as AuthOptions["onAuthResult"],
     resourceMetadata: o.resourceMetadata === true ? {} : o.resourceMetadata,
     logger: resolveLogger(o.logger as Logger | false | undefined),
+    organization,
+    policies: policies as PolicyRegistry,
   };
 }
 

@@ -3,6 +3,8 @@ import type { AuthResultEvent } from "./context.js";
 import type { IntrospectionOptions } from "./introspection-options.js";
 import type { Logger } from "./logger.js";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
+import type { OrganizationOption } from "./organization.js";
+import type { PolicyDefinition } from "./policies.js";
 import type { ReplayStore } from "./replay.js";
 import type { ResourceMetadataOptions } from "./resource-metadata.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
@@ -35,6 +37,16 @@ export interface AccessTokenClaims extends JWTPayload {
   azp?: string;
   /** Confirmation claim of sender-constrained tokens (RFC 9449 `jkt`). */
   cnf?: { jkt?: string; [k: string]: unknown };
+  /** Authentication context class of the login (step-up, RFC 9470); Auth0 MFA: {@link AUTH0_MFA_ACR}. */
+  acr?: string;
+  /** Authentication methods of the login, e.g. `["pwd", "mfa"]` (Auth0 adds `"mfa"` after MFA). */
+  amr?: string[];
+  /** When the user logged in, in seconds since the epoch (checked by `maxAge`). */
+  auth_time?: number;
+  /** Auth0 Organizations: the organization ID (`org_…`); stable, prefer it. */
+  org_id?: string;
+  /** Auth0 Organizations: the organization name, lower-cased, when the tenant includes it. */
+  org_name?: string;
 }
 
 /** What a `domains` / `issuers` resolver is given. */
@@ -151,7 +163,10 @@ export interface DpopOptions {
 }
 
 /** The options of `createAuth`. */
-export interface AuthOptions<Schema extends StandardSchemaV1 | undefined = undefined> {
+export interface AuthOptions<
+  Schema extends StandardSchemaV1 | undefined = undefined,
+  PolicyName extends string = string,
+> {
   /** One Auth0 tenant as a bare host (`tenant.us.auth0.com`); the issuer is `https://{domain}/`. */
   domain?: string | undefined;
   /** Several Auth0 (custom) domains, or a resolver returning them per request. */
@@ -191,6 +206,40 @@ export interface AuthOptions<Schema extends StandardSchemaV1 | undefined = undef
    * ```
    */
   claims?: Schema | undefined;
+  /**
+   * Auth0 Organizations: the organization(s) a token must belong to — an ID (`org_…`,
+   * compared with `org_id`), a name (compared with `org_name`, case-insensitively), a list
+   * of them, or a per-request resolver `({ url, headers }) => string | string[]` (e.g. from
+   * the subdomain). Checked like the issuer, on every request (also for cached tokens): a
+   * token without `org_id`, or of another organization, is a 401 `invalid_token`. A
+   * resolver that throws is a 500; one whose promise has not settled in `resolverTimeout`
+   * seconds is a 503.
+   *
+   * @example
+   * ```ts
+   * createAuth({ domain, audience, organization: "org_9ybsU1dN2dKfDkBi" });
+   * createAuth({ domain, audience, organization: ({ url }) => orgOfHost(new URL(url ?? "").host) });
+   * ```
+   */
+  organization?: OrganizationOption | undefined;
+  /**
+   * Named rules that scopes cannot express, used by tRPC `requirePolicy(name)`, GraphQL
+   * `@auth(policy: "name")` and Federation `@policy`. Each gets `{ claims, input, args,
+   * parent }` and allows only by returning `true`; a throw is a 500 `server_error` (the
+   * cause kept), a promise not settled in `policyTimeout` seconds a 503. Evaluated at most
+   * once per (policy, arguments) per request. A policy that reads `parent` (GraphQL) is
+   * declared as `{ usesParent: true, check }` and runs at resolve time.
+   *
+   * @example
+   * ```ts
+   * createAuth({ domain, audience, policies: {
+   *   isOwner: ({ claims, input }) => (input as { ownerId: string }).ownerId === claims.sub,
+   * } });
+   * ```
+   */
+  policies?: { readonly [K in PolicyName]: PolicyDefinition<ClaimsOf<Schema>> } | undefined;
+  /** Deadline of one policy evaluation that returns a promise, in seconds. @default 5 */
+  policyTimeout?: number | undefined;
   /** The `realm` of `WWW-Authenticate` challenges. @default "api" */
   realm?: string | undefined;
   /** Key-set and discovery cache settings. */

@@ -48,6 +48,7 @@ const CODES: Readonly<Record<AuthErrorCode, GraphQLAuthErrorCode>> = {
   unauthorized: "UNAUTHENTICATED",
   invalid_token: "UNAUTHENTICATED",
   use_dpop_nonce: "UNAUTHENTICATED",
+  insufficient_user_authentication: "UNAUTHENTICATED",
   invalid_request: "BAD_REQUEST",
   invalid_dpop_proof: "BAD_REQUEST",
   insufficient_scope: "FORBIDDEN",

@@ -9,7 +9,7 @@ import { type AuthError, isAuthError } from "scopegate";
  * | `AuthError.status` | tRPC code | `AuthError.code` |
  * |---|---|---|
  * | 400 | `BAD_REQUEST` | `invalid_request`, `invalid_dpop_proof` |
- * | 401 | `UNAUTHORIZED` | `unauthorized`, `invalid_token`, `use_dpop_nonce` |
+ * | 401 | `UNAUTHORIZED` | `unauthorized`, `invalid_token`, `use_dpop_nonce`, `insufficient_user_authentication` |
  * | 403 | `FORBIDDEN` | `insufficient_scope` |
  * | 500 | `INTERNAL_SERVER_ERROR` | `server_error` |
  * | 503 | `SERVICE_UNAVAILABLE` | `temporarily_unavailable` |

@@ -19,6 +19,13 @@
  *
  * @module scopegate/trpc
  */
+export {
+  type PolicyMiddleware,
+  type RequirePolicyOptions,
+  requireAuthLevel,
+  requireOrganization,
+  requirePolicy,
+} from "./authorization.js";
 export { type ClaimsPredicate, type RequireClaimsOptions, requireClaims } from "./claims.js";
 export {
   authErrorOf,
