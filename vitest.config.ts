@@ -58,7 +58,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, ...skipped],
+          exclude: [...configDefaults.exclude, ".stryker-tmp/**", ...skipped],
         },
       },
       {
