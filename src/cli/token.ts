@@ -23,6 +23,8 @@ application authorized for your API), or copy one from the API's Test tab in the
 /** `scopegate token --help`. */
 export const TOKEN_HELP = `Usage: scopegate token [--scope "a b"] [--sub USER] [--permissions "x y"]
                        [--audience AUD] [--expires-in 3600] [--dpop] [--json] [--issuer URL]
+                       [--acr VALUE] [--amr "pwd mfa"] [--auth-time TIME] [--org ID]
+                       [--org-name NAME]
 
 Mints an access token from the running \`scopegate dev\` issuer (its POST /dev/token).
 Prints the bare token, so that TOKEN=$(scopegate token --scope read:messages) works.
@@ -37,6 +39,13 @@ Options:
   --audience AUD       the aud claim (default: the dev issuer's audience)
   --expires-in TIME    lifetime: seconds or 90s, 15m, 1h, 2d; negative for an expired
                        token (write --expires-in=-60)
+  --acr VALUE          the acr claim (step-up, RFC 9470), e.g. Auth0's MFA value
+                       http://schemas.openid.net/pape/policies/2007/06/multi-factor
+  --amr "pwd mfa"      the amr claim (space- or comma-separated), e.g. mfa
+  --auth-time TIME     the auth_time claim: "now", seconds since the epoch (10+ digits),
+                       or how long ago the login was (90s, 15m, 1h)
+  --org ID             the Auth0 organization ID claim org_id (e.g. org_9ybsU1dN2dKfDkBi)
+  --org-name NAME      the org_name claim (Auth0 sends it lower-cased)
   --dpop               bind the token to a new ES256 key (cnf.jkt, RFC 9449) and print
                        TOKEN=…, DPOP_JKT=… and DPOP_JWK='…' (the private key, to sign
                        proofs): eval "$(scopegate token --dpop)", then make each request's
@@ -47,6 +56,18 @@ Options:
                        loopback hosts only
   -h, --help           this help
 `;
+
+/** `--auth-time`: "now", epoch seconds (10+ digits), or a duration ago (`15m`). */
+function authTime(value: string): number {
+  const now = Math.floor(Date.now() / 1000);
+  const v = value.trim();
+  if (v === "now") return now;
+  if (/^\d{10,}$/.test(v)) return Number(v);
+  const ago = parseDuration(v, "--auth-time");
+  if (ago < 0)
+    throw new UsageError(`--auth-time takes how long ago, not a negative duration: "${value}"`);
+  return now - ago;
+}
 
 /** A DPoP key made by `--dpop`. */
 interface DpopKey {
@@ -145,6 +166,11 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
     dpop: { type: "boolean" },
     json: { type: "boolean" },
     issuer: { type: "string" },
+    acr: { type: "string" },
+    amr: { type: "string" },
+    "auth-time": { type: "string" },
+    org: { type: "string" },
+    "org-name": { type: "string" },
   });
   if (values.help) {
     io.stdout.write(TOKEN_HELP);
@@ -157,6 +183,11 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
   if (values.sub !== undefined) claims.sub = values.sub;
   if (values.permissions !== undefined) claims.permissions = splitList(values.permissions);
   if (values.audience !== undefined) claims.aud = values.audience;
+  if (values.acr !== undefined) claims.acr = values.acr;
+  if (values.amr !== undefined) claims.amr = splitList(values.amr);
+  if (values["auth-time"] !== undefined) claims.auth_time = authTime(values["auth-time"]);
+  if (values.org !== undefined) claims.org_id = values.org;
+  if (values["org-name"] !== undefined) claims.org_name = values["org-name"];
   const expiresIn =
     values["expires-in"] === undefined
       ? undefined

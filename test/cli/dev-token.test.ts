@@ -81,6 +81,36 @@ describe("scopegate token", () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(900);
   });
 
+  it("mints the step-up and organization claims: --acr, --amr, --auth-time, --org, --org-name", async () => {
+    const mfa = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+    const { code, stdout } = await run(
+      ["token", "--acr", mfa, "--amr", "pwd mfa", "--auth-time", "1700000000"].concat([
+        "--org",
+        "org_acme",
+        "--org-name",
+        "acme",
+      ]),
+      env,
+    );
+    expect(code).toBe(0);
+    const claims = await authFor().verify(stdout.trim());
+    expect(claims).toMatchObject({
+      acr: mfa,
+      amr: ["pwd", "mfa"],
+      auth_time: 1700000000,
+      org_id: "org_acme",
+      org_name: "acme",
+    });
+    const before = Math.floor(Date.now() / 1000);
+    const ago = await run(["token", "--auth-time", "15m"], env);
+    const agoClaims = await authFor().verify(ago.stdout.trim());
+    expect(agoClaims.auth_time).toBeGreaterThanOrEqual(before - 900);
+    expect(agoClaims.auth_time).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) - 900);
+    const bad = await run(["token", "--auth-time", "yesterday"], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--auth-time");
+  });
+
   it("--json prints the token response", async () => {
     const { code, stdout } = await run(["token", "--json", "--issuer", dev.issuer]);
     expect(code).toBe(0);
