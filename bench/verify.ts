@@ -12,18 +12,13 @@
  * least disturbed by other processes); the median of the round means is shown beside it.
  */
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import type { Handler, NextFunction, Request, Response } from "express";
 import { auth as eojbAuth, requiredScopes as eojbRequiredScopes } from "express-oauth2-jwt-bearer";
 import { createVerifier } from "fast-jwt";
 import { createLocalJWKSet, createRemoteJWKSet, type JWK, jwtVerify } from "jose";
 import { do_not_optimize, measure } from "mitata";
-import { createAuth } from "scopegate";
 import { createTestIssuer, type DpopKeyPair, type TestIssuer } from "scopegate/testing";
+import { bundledScopegate } from "./lib/bundle.js";
 import { type Check, emit, gcIfExposed, table, us } from "./lib/report.js";
 
 const ROUNDS = Math.max(1, Number(process.argv[2] ?? process.env.BENCH_ROUNDS ?? 5));
@@ -124,36 +119,6 @@ function runHandler(handler: Handler, req: Request): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-/**
- * A second copy of scopegate in this process that runs as on a runtime without node:crypto
- * (Workers without `nodejs_compat`, Deno's and browsers' WebCrypto): src/index.ts bundled with
- * src/core/node-crypto.ts replaced by the test suite's stand-in, so every signature and hash
- * goes through jose / WebCrypto. Same run, same token, same issuer as the node:crypto rows.
- */
-async function webCryptoScopegate(): Promise<typeof import("scopegate")> {
-  const standIn = fileURLToPath(new URL("../test/support/no-node-crypto.ts", import.meta.url));
-  const out = await build({
-    entryPoints: [fileURLToPath(new URL("../src/index.ts", import.meta.url))],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "no-node-crypto",
-        setup(b) {
-          b.onResolve({ filter: /\/node-crypto\.js$/ }, () => ({ path: standIn }));
-        },
-      },
-    ],
-  });
-  const file = join(mkdtempSync(join(tmpdir(), "scopegate-bench-")), "webcrypto.mjs");
-  writeFileSync(file, out.outputFiles[0]?.text ?? "");
-  return import(pathToFileURL(file).href) as Promise<typeof import("scopegate")>;
-}
-
 async function proofPool(
   issuer: TestIssuer,
   key: DpopKeyPair,
@@ -194,11 +159,13 @@ async function run(issuer: TestIssuer): Promise<void> {
   const signatureBytes = Buffer.from(token.slice(dot2 + 1), "base64url");
 
   // scopegate
+  // scopegate as published (bundled like tsup builds it), and a WebCrypto-only copy.
+  const { createAuth } = await bundledScopegate({ webcrypto: false });
   const cold = createAuth({ issuer: issuer.url, audience: AUDIENCE, cache: { tokens: false } });
   const cached = createAuth({ issuer: issuer.url, audience: AUDIENCE });
   await cold.warmup();
   await cached.warmup();
-  const web = await webCryptoScopegate();
+  const web = await bundledScopegate({ webcrypto: true });
   const webCold = web.createAuth({
     issuer: issuer.url,
     audience: AUDIENCE,

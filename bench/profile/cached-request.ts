@@ -12,13 +12,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { createAuth } from "scopegate";
 import { createTestIssuer } from "scopegate/testing";
+import { bundledScopegate } from "../lib/bundle.js";
 
 const mode = process.argv[2] ?? "cached";
 const seconds = Number(process.argv[3] ?? 5);
 const out = process.argv[4] ?? `/tmp/scopegate-${mode}.cpuprofile`;
 const AUD = "https://api.bench.example";
+// As published (bundled like tsup builds it): no tsx `__name` wrappers in the profile.
+const { createAuth } = await bundledScopegate({ webcrypto: false });
 const issuer = await createTestIssuer({ audience: AUD });
 const auth = createAuth({
   issuer: issuer.url,

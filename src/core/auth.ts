@@ -1,12 +1,9 @@
-import { type Checked, checkCachedBearer, checkCredentials } from "./check.js";
+import { type Checked, checkCredentials } from "./check.js";
 import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js";
 import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
+import { isPromiseLike, type MaybePromise } from "./maybe.js";
 import { resolveOptions } from "./options.js";
-import {
-  type OrganizationClaims,
-  organizationPassesNow,
-  withOrganization,
-} from "./organization-check.js";
+import { type OrganizationClaims, withOrganization } from "./organization-check.js";
 import type { PolicyNames } from "./policies.js";
 import {
   type AuthContextInput,
@@ -159,22 +156,23 @@ export function createAuth<
     report: o.onAuthResult,
     policies: o.policies,
     clockTolerance: o.clockTolerance,
-    check(extraction: Extraction, view: RequestView | undefined): Promise<Checked> {
-      if (!extraction.ok) return Promise.reject(extraction.error);
+    check(extraction: Extraction, view: RequestView | undefined): MaybePromise<Checked> {
+      if (!extraction.ok) throw extraction.error;
       verifications++;
-      const checked = checkCredentials(extraction.credentials, view, o, verifier);
-      return (org ? checked.then((c) => withOrganization(c, view, org)) : checked).catch(
-        toAuthError,
-      );
-    },
-    checkSync(extraction: Extraction, view: RequestView | undefined): Checked | undefined {
-      if (!extraction.ok) return undefined;
-      const hit = checkCachedBearer(extraction.credentials, view, o, verifier);
-      // The organization is checked on every request, cached token or not: a hit that does
-      // not pass synchronously takes the full path, which answers the refusal.
-      if (hit && org && !organizationPassesNow(hit, view, org)) return undefined;
-      if (hit) verifications++;
-      return hit;
+      try {
+        // Synchronous when the verification is; the organization is checked on every
+        // request, cached token or not.
+        const checked = checkCredentials(extraction.credentials, view, o, verifier);
+        if (isPromiseLike(checked)) {
+          const p = Promise.resolve(checked);
+          return (org ? p.then((c) => withOrganization(c, view, org)) : p).catch(toAuthError);
+        }
+        if (!org) return checked;
+        const allowed = withOrganization(checked, view, org);
+        return isPromiseLike(allowed) ? Promise.resolve(allowed).catch(toAuthError) : allowed;
+      } catch (error) {
+        return toAuthError(error);
+      }
     },
   };
 

@@ -1,5 +1,6 @@
 import { checkProof, rememberProof } from "./dpop.js";
 import { InvalidDpopProofError, InvalidRequestError, InvalidTokenError } from "./errors.js";
+import { isPromiseLike, type MaybePromise } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
 import { publicUrlOf } from "./public-url.js";
 import type { RequestView } from "./request.js";
@@ -20,60 +21,54 @@ export interface Checked extends Verified {
 }
 
 /**
- * The synchronous path of a request whose Bearer token is in the verified-token cache: no
- * promise hop at all. `undefined` means "take the full path" (which also reports errors).
+ * The whole check of one request's credentials: scheme rules of the DPoP mode, the DPoP
+ * proof, the access token, the `cnf.jkt` binding, the replay store; internal.
  */
-export function checkCachedBearer(
+export function checkCredentials(
   credentials: Credentials,
   view: RequestView | undefined,
   o: ResolvedOptions,
   verifier: Verifier,
-): Checked | undefined {
-  if (credentials.scheme !== "Bearer" || o.dpop.mode === "required") return undefined;
-  if (o.dpop.mode === "allowed" && view?.headers("dpop") !== undefined) return undefined;
-  const verified = verifier.cached(credentials.token);
-  if (!verified) return undefined;
-  if (
-    o.dpop.mode !== "disabled" &&
-    (verified.payload as AccessTokenClaims).cnf?.jkt !== undefined
-  ) {
-    return undefined;
+): MaybePromise<Checked> {
+  const d = o.dpop;
+  const proofHeader = view?.headers("dpop");
+  if (credentials.scheme !== "Bearer")
+    return checkDpop(credentials, view, o, verifier, proofHeader);
+  if (d.mode === "required") {
+    throw new InvalidRequestError("DPoP-bound access token required; use the DPoP scheme", {
+      reason: "dpop_required",
+    });
+  }
+  if (d.mode === "allowed" && proofHeader !== undefined) {
+    throw new InvalidRequestError("DPoP proof sent with the Bearer scheme; use the DPoP scheme", {
+      reason: "malformed_header",
+    });
+  }
+  // Synchronous when the verification is (a cached token, or keys at hand with node:crypto).
+  const verified = verifier.verify(credentials.token, view);
+  if (isPromiseLike(verified)) return Promise.resolve(verified).then((v) => asBearer(v, d.mode));
+  return asBearer(verified, d.mode);
+}
+
+/** A token bound to a DPoP key (`cnf.jkt`) is refused as a Bearer token unless DPoP is off. */
+function asBearer(verified: Verified, mode: ResolvedOptions["dpop"]["mode"]): Verified {
+  if (mode !== "disabled" && (verified.payload as AccessTokenClaims).cnf?.jkt !== undefined) {
+    throw new InvalidTokenError("DPoP-bound access token sent with the Bearer scheme", {
+      reason: "dpop_bound_token_as_bearer",
+    });
   }
   return verified;
 }
 
-/**
- * The whole check of one request's credentials: scheme rules of the DPoP mode, the DPoP
- * proof, the access token, the `cnf.jkt` binding, the replay store; internal.
- */
-export async function checkCredentials(
+/** The DPoP scheme: the proof, the access token, its `cnf.jkt` binding, the replay store. */
+async function checkDpop(
   credentials: Credentials,
   view: RequestView | undefined,
   o: ResolvedOptions,
   verifier: Verifier,
+  proofHeader: string | string[] | undefined,
 ): Promise<Checked> {
   const d = o.dpop;
-  const proofHeader = view?.headers("dpop");
-  if (credentials.scheme === "Bearer") {
-    if (d.mode === "required") {
-      throw new InvalidRequestError("DPoP-bound access token required; use the DPoP scheme", {
-        reason: "dpop_required",
-      });
-    }
-    if (d.mode === "allowed" && proofHeader !== undefined) {
-      throw new InvalidRequestError("DPoP proof sent with the Bearer scheme; use the DPoP scheme", {
-        reason: "malformed_header",
-      });
-    }
-    const verified = await verifier.verify(credentials.token, view);
-    if (d.mode !== "disabled" && (verified.payload as AccessTokenClaims).cnf?.jkt !== undefined) {
-      throw new InvalidTokenError("DPoP-bound access token sent with the Bearer scheme", {
-        reason: "dpop_bound_token_as_bearer",
-      });
-    }
-    return verified;
-  }
-
   if (d.mode === "disabled") {
     throw new InvalidRequestError("the DPoP scheme is not accepted; use Bearer", {
       reason: "dpop_disabled",

@@ -5,6 +5,7 @@ import {
   type ChallengeOptions,
   InsufficientScopeError,
 } from "./errors.js";
+import { isPromiseLike, type MaybePromise } from "./maybe.js";
 import { organizationAllowed, organizationDenied, organizationMatcher } from "./organization.js";
 import { type PolicyArguments, PolicyMemo, type PolicyRegistry, policyDenied } from "./policies.js";
 import type { RequestView } from "./request.js";
@@ -129,9 +130,11 @@ export type AuthResultEvent =
 /** What an {@link AuthStateImpl} needs from its `Auth`; internal. */
 export interface ContextEngine {
   challenge: ChallengeOptions;
-  check(extraction: Extraction, view: RequestView | undefined): Promise<Checked>;
-  /** The synchronous cache-hit path; `undefined` to take {@link ContextEngine.check}. */
-  checkSync(extraction: Extraction, view: RequestView | undefined): Checked | undefined;
+  /**
+   * The check of one request: the result at once when it needs no promise (a cached token, or
+   * keys at hand with node:crypto), else a promise; fails by throwing or rejecting.
+   */
+  check(extraction: Extraction, view: RequestView | undefined): MaybePromise<Checked>;
   report: ((event: AuthResultEvent) => void) | undefined;
   policies: PolicyRegistry;
   clockTolerance: number;
@@ -168,13 +171,18 @@ export class AuthStateImpl<Claims> implements AuthState<Claims, string> {
   /** The one memoised verification of this request. */
   verified(): Promise<Checked> {
     if (!this.result) {
-      const hit = this.engine.checkSync(this.extraction, this.view);
-      if (hit) {
-        this.succeeded(hit);
-        this.result = Promise.resolve(hit);
+      let checked: MaybePromise<Checked>;
+      try {
+        checked = this.engine.check(this.extraction, this.view);
+      } catch (error) {
+        checked = Promise.reject(error);
+      }
+      if (!isPromiseLike(checked)) {
+        this.succeeded(checked);
+        this.result = Promise.resolve(checked);
         return this.result;
       }
-      this.result = this.engine.check(this.extraction, this.view).then(
+      this.result = Promise.resolve(checked).then(
         (checked) => this.succeeded(checked),
         (error: AuthError) => {
           this.reportFailure(error);

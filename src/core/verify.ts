@@ -3,13 +3,14 @@ import { type ClaimRules, checkClaims } from "./claims.js";
 import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
 import { Introspector } from "./introspection.js";
 import { selectKeys } from "./jwk.js";
-import { decodeJws, HeaderMemo } from "./jws.js";
-import { isPromiseLike } from "./maybe.js";
+import { type DecodedJws, decodeJws, HeaderMemo } from "./jws.js";
+import type { KeySet, KeySource } from "./keys.js";
+import { isPromiseLike, type MaybePromise } from "./maybe.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestView } from "./request.js";
 import { readPermissions, readScopes } from "./scopes.js";
 import { UnusableKeyError, verifySignature } from "./signature.js";
-import { issuePaths } from "./standard-schema.js";
+import { issuePaths, type StandardSchemaV1 } from "./standard-schema.js";
 import { KeySources } from "./tenants.js";
 import { TokenCache, tokenKey } from "./token-cache.js";
 
@@ -32,6 +33,38 @@ interface CachedVerification {
 
 const invalid = (description: string, reason: AuthError["reason"], cause?: unknown) =>
   new InvalidTokenError(description, { reason, cause });
+
+/** Rethrows an {@link AuthError}; anything else becomes a 500 with its cause kept. */
+function internal(error: unknown): never {
+  if (error instanceof AuthError) throw error;
+  throw new ServerError("internal error while checking the access token", {
+    reason: "internal",
+    cause: error,
+  });
+}
+
+/** The value of a Standard Schema result, or the 401 naming where the claims failed it. */
+function schemaValue(result: StandardSchemaV1.Result<unknown>): unknown {
+  if (result.issues) {
+    const paths = issuePaths(result.issues, 3);
+    throw invalid(
+      `token claims do not match the expected schema at ${paths.join(", ")}`,
+      "claims_schema",
+    );
+  }
+  return result.value;
+}
+
+/** One token on its way through {@link Verifier}'s steps; internal. */
+interface Attempt {
+  token: string;
+  jws: DecodedJws;
+  header: ProtectedHeaderParameters;
+  iss: string;
+  now: number;
+  /** Generation of the key set the signature was checked against. */
+  generation: number;
+}
 
 const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt"]);
 /** Keys a token without `kid` is tried against, at most (in JWKS order). */
@@ -92,19 +125,28 @@ export class Verifier {
       : undefined;
   }
 
-  /** Verifies a token; rejects with an {@link AuthError} only. */
-  async verify(token: string, view: RequestView | undefined): Promise<Verified> {
+  /**
+   * Verifies a token: the result at once when nothing needs I/O or a promise (a cache hit, or
+   * the issuer's keys at hand and node:crypto), else a promise of it. Fails with an
+   * {@link AuthError} only: thrown when it fails at once, else as the rejection.
+   */
+  verify(token: string, view: RequestView | undefined): MaybePromise<Verified> {
     try {
       const now = Date.now() / 1000;
       const hit = this.cache?.get(token, now);
-      if (hit && (await this.stillValid(token, hit.value, view))) return hit.value.verified;
-      return await this.shared(token, view, now);
+      if (hit) {
+        const still = this.stillValid(token, hit.value, view);
+        if (isPromiseLike(still)) {
+          return Promise.resolve(still)
+            .then((ok) => (ok ? hit.value.verified : this.shared(token, view, now)))
+            .catch(internal);
+        }
+        if (still) return hit.value.verified;
+      }
+      const result = this.shared(token, view, now);
+      return isPromiseLike(result) ? Promise.resolve(result).catch(internal) : result;
     } catch (error) {
-      if (error instanceof AuthError) throw error;
-      throw new ServerError("internal error while checking the access token", {
-        reason: "internal",
-        cause: error,
-      });
+      return internal(error);
     }
   }
 
@@ -114,30 +156,18 @@ export class Verifier {
    * beyond its own flight. With an issuer resolver, each joiner still asks the resolver for its
    * own request; a joiner whose flight was refused for the issuer verifies on its own.
    */
-  private async shared(token: string, view: RequestView | undefined, now: number) {
+  private shared(
+    token: string,
+    view: RequestView | undefined,
+    now: number,
+  ): MaybePromise<Verified> {
     const key = tokenKey(token);
     const flight = this.inFlight.get(key);
-    if (flight?.token === token) {
-      this.sharedVerifications++;
-      let v: Verified;
-      try {
-        v = await flight.promise;
-      } catch (error) {
-        if (
-          this.o.resolver &&
-          error instanceof AuthError &&
-          error.reason === "issuer_not_allowed"
-        ) {
-          return this.run(token, view, now);
-        }
-        throw error;
-      }
-      if (this.o.resolver && !(await this.resolveIssuers(view, v.issuer))(v.issuer)) {
-        throw invalid("token issuer is not accepted", "issuer_not_allowed");
-      }
-      return v;
-    }
-    const promise = this.run(token, view, now);
+    if (flight?.token === token) return this.join(flight, token, view, now);
+    const result = this.run(token, view, now);
+    // A verification that finished at once left nothing in flight to share (and cached itself).
+    if (!isPromiseLike(result)) return result;
+    const promise = Promise.resolve(result);
     if (flight === undefined && this.inFlight.size < MAX_IN_FLIGHT) {
       const entry: InFlight = { token, promise };
       this.inFlight.set(key, entry);
@@ -149,20 +179,31 @@ export class Verifier {
     return promise;
   }
 
+  private async join(
+    flight: InFlight,
+    token: string,
+    view: RequestView | undefined,
+    now: number,
+  ): Promise<Verified> {
+    this.sharedVerifications++;
+    let v: Verified;
+    try {
+      v = await flight.promise;
+    } catch (error) {
+      if (this.o.resolver && error instanceof AuthError && error.reason === "issuer_not_allowed") {
+        return this.run(token, view, now);
+      }
+      throw error;
+    }
+    if (this.o.resolver && !(await this.resolveIssuers(view, v.issuer))(v.issuer)) {
+      throw invalid("token issuer is not accepted", "issuer_not_allowed");
+    }
+    return v;
+  }
+
   /** Whether this exact token is in the verified-token cache (it passed every check once). */
   isCached(token: string): boolean {
     return this.cache?.get(token, Date.now() / 1000) !== undefined;
-  }
-
-  /**
-   * A cache hit that needs no I/O and no promise: no issuer resolver, and the issuer's keys
-   * usable now with the entry's key still published. `undefined` otherwise.
-   */
-  cached(token: string): Verified | undefined {
-    if (!this.cache || this.o.resolver) return undefined;
-    const hit = this.cache.get(token, Date.now() / 1000);
-    if (!hit) return undefined;
-    return this.keyStillPublished(token, hit.value) ? hit.value.verified : undefined;
   }
 
   /**
@@ -184,19 +225,25 @@ export class Verifier {
   }
 
   /** A cached verification holds while its issuer is allowed and its key still published. */
-  private async stillValid(
+  private stillValid(
     token: string,
     c: CachedVerification,
     view: RequestView | undefined,
-  ): Promise<boolean> {
+  ): MaybePromise<boolean> {
+    if (!this.o.resolver) return this.keyStillPublished(token, c);
     const iss = c.verified.issuer;
-    if (this.o.resolver && !(await this.resolveIssuers(view, iss))(iss)) {
-      throw invalid("token issuer is not accepted", "issuer_not_allowed");
-    }
-    return this.keyStillPublished(token, c);
+    return this.resolveIssuers(view, iss).then((allowed) => {
+      if (!allowed(iss)) throw invalid("token issuer is not accepted", "issuer_not_allowed");
+      return this.keyStillPublished(token, c);
+    });
   }
 
-  private async run(token: string, view: RequestView | undefined, now: number): Promise<Verified> {
+  /**
+   * The whole verification, synchronous as far as it can go: each step that may need a promise
+   * (an issuer resolver, a key fetch, WebCrypto, an async claims schema, introspection)
+   * continues in a `.then` only when it returned one. Throws or rejects with the failure.
+   */
+  private run(token: string, view: RequestView | undefined, now: number): MaybePromise<Verified> {
     const jws = decodeJws(token, (segment) => this.headers.get(segment));
     if (typeof jws === "string") {
       // Auth0 issues opaque or encrypted access tokens when the token request names no
@@ -220,70 +267,92 @@ export class Verifier {
     const header = jws.headerKnown
       ? (jws.header as ProtectedHeaderParameters)
       : this.checkHeader(jws.header);
-    const { payload } = jws;
-    const iss = payload.iss;
+    const iss = jws.payload.iss;
     if (typeof iss !== "string" || iss === "") {
       throw invalid("token has no issuer", "issuer_not_allowed");
     }
-    const allowed = this.issuers
-      ? this.issuers.has(iss)
-      : (await this.resolveIssuers(view, iss))(iss);
-    if (!allowed) {
-      // The classic mismatch: Auth0's iss ends in "/", an issuer option often does not.
-      const twin = iss.endsWith("/") ? iss.slice(0, -1) : `${iss}/`;
-      const slash = this.issuers?.has(twin)
-        ? "; it differs from the accepted issuer only by a trailing slash (iss must match exactly)"
-        : "";
-      throw invalid(`token issuer is not accepted${slash}`, "issuer_not_allowed");
+    const t: Attempt = { token, jws, header, iss, now, generation: 0 };
+    if (this.issuers) {
+      if (!this.issuers.has(iss)) this.refuseIssuer(iss);
+      return this.withIssuer(t);
     }
+    return this.resolveIssuers(view, iss).then((allowed) => {
+      if (!allowed(iss)) this.refuseIssuer(iss);
+      return this.withIssuer(t);
+    });
+  }
 
-    const { source, keys: got } = this.sources.keys(iss);
-    let keys = isPromiseLike(got) ? await got : got;
-    const alg = header.alg as string;
-    let candidates = selectKeys(keys.keys, alg, header.kid);
-    if (candidates.length === 0) {
-      const fresh = await source.refreshForUnknownKid();
-      if (fresh) {
-        keys = fresh;
-        candidates = selectKeys(fresh.keys, alg, header.kid);
-      }
-      if (candidates.length === 0) {
+  private refuseIssuer(iss: string): never {
+    // The classic mismatch: Auth0's iss ends in "/", an issuer option often does not.
+    const twin = iss.endsWith("/") ? iss.slice(0, -1) : `${iss}/`;
+    const slash = this.issuers?.has(twin)
+      ? "; it differs from the accepted issuer only by a trailing slash (iss must match exactly)"
+      : "";
+    throw invalid(`token issuer is not accepted${slash}`, "issuer_not_allowed");
+  }
+
+  private withIssuer(t: Attempt): MaybePromise<Verified> {
+    const { source, keys } = this.sources.keys(t.iss);
+    if (isPromiseLike(keys)) return Promise.resolve(keys).then((k) => this.withKeys(t, source, k));
+    return this.withKeys(t, source, keys);
+  }
+
+  private withKeys(t: Attempt, source: KeySource, keys: KeySet): MaybePromise<Verified> {
+    const alg = t.header.alg as string;
+    const candidates = selectKeys(keys.keys, alg, t.header.kid);
+    if (candidates.length > 0) return this.withCandidates(t, keys, candidates);
+    return source.refreshForUnknownKid().then((fresh) => {
+      const again = fresh ? selectKeys(fresh.keys, alg, t.header.kid) : [];
+      if (!fresh || again.length === 0) {
         throw invalid("no key of the issuer matches the token", "no_matching_key");
       }
-    }
+      return this.withCandidates(t, fresh, again);
+    });
+  }
+
+  private withCandidates(t: Attempt, keys: KeySet, candidates: JWK[]): MaybePromise<Verified> {
+    t.generation = keys.generation;
     // Bounded work: a token without a kid is tried against the first few keys of its
     // algorithm only, so a forged kid-less token costs the same whatever the JWKS holds.
-    if (header.kid === undefined && candidates.length > MAX_KIDLESS_CANDIDATES) {
-      candidates = candidates.slice(0, MAX_KIDLESS_CANDIDATES);
-    }
-    await this.checkSignature(alg, candidates, jws.signingInput, jws.signature);
-    checkClaims(payload, this.rules, now);
+    const tried =
+      t.header.kid === undefined && candidates.length > MAX_KIDLESS_CANDIDATES
+        ? candidates.slice(0, MAX_KIDLESS_CANDIDATES)
+        : candidates;
+    const alg = t.header.alg as string;
+    const signed = this.checkSignature(alg, tried, t.jws.signingInput, t.jws.signature, 0);
+    if (isPromiseLike(signed)) return Promise.resolve(signed).then(() => this.withSignature(t));
+    return this.withSignature(t);
+  }
 
-    let claims: unknown = payload;
-    if (this.o.claims) {
-      // Any Standard Schema validator; an async one is awaited. One that throws is a 500.
-      const got = this.o.claims["~standard"].validate(payload);
-      const result = isPromiseLike(got) ? await got : got;
-      if (result.issues) {
-        const paths = issuePaths(result.issues, 3);
-        throw invalid(
-          `token claims do not match the expected schema at ${paths.join(", ")}`,
-          "claims_schema",
-        );
-      }
-      claims = result.value;
-    }
+  private withSignature(t: Attempt): MaybePromise<Verified> {
+    const { payload } = t.jws;
+    checkClaims(payload, this.rules, t.now);
+    if (!this.o.claims) return this.accept(t, payload);
+    // Any Standard Schema validator; an async one is awaited. One that throws is a 500.
+    const got = this.o.claims["~standard"].validate(payload);
+    if (isPromiseLike(got)) return Promise.resolve(got).then((r) => this.accept(t, schemaValue(r)));
+    return this.accept(t, schemaValue(got));
+  }
+
+  private accept(t: Attempt, claims: unknown): MaybePromise<Verified> {
+    const { payload } = t.jws;
     const verified: Verified = {
       claims,
       payload: payload as JWTPayload,
-      header,
-      issuer: iss,
+      header: t.header,
+      issuer: t.iss,
       scopes: readScopes(payload),
       permissions: readPermissions(payload),
     };
-    if (this.introspector?.jwtAlways) await this.introspector.requireActive(token, now);
-    if (this.cache) this.remember(token, verified, keys.generation, now);
-    if (!jws.headerKnown) this.headers.set(jws.headerSegment, Object.freeze(header));
+    if (this.introspector?.jwtAlways) {
+      return this.introspector.requireActive(t.token, t.now).then(() => this.keep(t, verified));
+    }
+    return this.keep(t, verified);
+  }
+
+  private keep(t: Attempt, verified: Verified): Verified {
+    if (this.cache) this.remember(t.token, verified, t.generation, t.now);
+    if (!t.jws.headerKnown) this.headers.set(t.jws.headerSegment, Object.freeze(t.header));
     return verified;
   }
 
@@ -303,25 +372,39 @@ export class Verifier {
     });
   }
 
-  private async checkSignature(
+  /** Tries the candidates in order from `from`; synchronous while the crypto answers at once. */
+  private checkSignature(
     alg: string,
     candidates: JWK[],
     input: string,
     signature: Uint8Array,
-  ): Promise<void> {
-    let unusable: unknown;
-    for (const jwk of candidates) {
+    from: number,
+    unusable?: unknown,
+  ): MaybePromise<void> {
+    let skipped = unusable;
+    for (let i = from; i < candidates.length; i++) {
       this.signatureChecks++;
+      let r: MaybePromise<boolean>;
       try {
-        const r = verifySignature(alg, jwk, input, signature);
-        if (isPromiseLike(r) ? await r : r) return;
+        r = verifySignature(alg, candidates[i] as JWK, input, signature);
       } catch (error) {
         if (!(error instanceof UnusableKeyError)) throw error;
-        unusable = error;
+        skipped = error;
+        continue;
       }
+      if (isPromiseLike(r)) {
+        return Promise.resolve(r).then(
+          (ok) =>
+            ok ? undefined : this.checkSignature(alg, candidates, input, signature, i + 1, skipped),
+          (error: unknown) => {
+            if (!(error instanceof UnusableKeyError)) throw error;
+            return this.checkSignature(alg, candidates, input, signature, i + 1, error);
+          },
+        );
+      }
+      if (r) return;
     }
-    if (unusable)
-      throw invalid("token does not fit the issuer's key", "invalid_signature", unusable);
+    if (skipped) throw invalid("token does not fit the issuer's key", "invalid_signature", skipped);
     throw invalid("signature verification failed", "invalid_signature");
   }
 

@@ -42,13 +42,23 @@ describe("in-flight sharing: concurrent first sights of one token", () => {
     expect(auth.stats.signatureChecks).toBe(1);
   });
 
+  it("with keys at hand the herd costs one signature check too (the first verifies at once, the rest hit the cache)", async () => {
+    const auth = createAuth({ issuer: issuer.url, audience: issuer.audience });
+    await auth.warmup();
+    const token = await issuer.sign({ sub: "warm" });
+    const headers = { authorization: `Bearer ${token}` };
+    const results = await Promise.all(Array.from({ length: N }, () => request(auth, headers)));
+    expect(results.filter((r) => r.ok && r.sub === "warm")).toHaveLength(N);
+    expect(auth.stats.signatureChecks).toBe(1);
+  });
+
   it("with the token cache off the herd still shares one verification; the next request verifies again", async () => {
     const auth = createAuth({
       issuer: issuer.url,
       audience: issuer.audience,
       cache: { tokens: false },
     });
-    await auth.warmup();
+    // Not warmed up: every request finds the verification in flight (waiting for the keys).
     const token = await issuer.sign({ sub: "no-cache" });
     const headers = { authorization: `Bearer ${token}` };
     const results = await Promise.all(Array.from({ length: N }, () => request(auth, headers)));
@@ -60,7 +70,6 @@ describe("in-flight sharing: concurrent first sights of one token", () => {
 
   it("a bad token shared the same way → all refused; it is not remembered past its flight", async () => {
     const auth = createAuth({ issuer: issuer.url, audience: issuer.audience });
-    await auth.warmup();
     const good = await issuer.sign({ sub: "victim" });
     // Same header and payload, the last signature character changed: a forged signature.
     const last = good.at(-1) === "A" ? "B" : "A";
@@ -85,7 +94,6 @@ describe("in-flight sharing: concurrent first sights of one token", () => {
 
   it("distinct tokens are never shared: each is verified once", async () => {
     const auth = createAuth({ issuer: issuer.url, audience: issuer.audience });
-    await auth.warmup();
     const tokens = await Promise.all(
       Array.from({ length: 20 }, (_, i) => issuer.sign({ sub: `u${i}` })),
     );
