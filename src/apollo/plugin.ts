@@ -148,10 +148,10 @@ export function apolloAuthPlugin<Claims>(
 
   return {
     async serverWillStart(service) {
-      authDirective(service.schema);
+      authDirective(service.schema, { policies: auth.policyNames });
       return {
         schemaDidLoadOrUpdate({ apiSchema }) {
-          authDirective(apiSchema);
+          authDirective(apiSchema, { policies: auth.policyNames });
         },
       };
     },

@@ -3,6 +3,7 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLField,
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
@@ -26,6 +27,8 @@ export interface ProtectedSelection {
   /** The first field node at that path, for error locations. */
   readonly node: FieldNode;
   readonly requirement: Requirement;
+  /** The field's definition on one of the types it may resolve on (for its arguments). */
+  readonly field: GraphQLField<unknown, unknown> | undefined;
 }
 
 type Variables = Readonly<Record<string, unknown>> | null | undefined;
@@ -70,7 +73,15 @@ export function analyzeOperation(
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   }
   const included = inclusion(operation, variables);
-  const found = new Map<string, { node: FieldNode; path: string[]; requirements: Requirement[] }>();
+  const found = new Map<
+    string,
+    {
+      node: FieldNode;
+      path: string[];
+      requirements: Requirement[];
+      field: GraphQLField<unknown, unknown> | undefined;
+    }
+  >();
   const possibleOf = (type: GraphQLNamedType | null | undefined): readonly GraphQLObjectType[] =>
     isObjectType(type) ? [type] : isAbstractType(type) ? schema.getPossibleTypes(type) : [];
 
@@ -91,7 +102,10 @@ export function analyzeOperation(
           const key = here.join(".");
           const seen = found.get(key);
           if (seen) seen.requirements.push(requirement);
-          else found.set(key, { node: sel, path: here, requirements: [requirement] });
+          else {
+            const field = possible.map((t) => t.getFields()[name]).find((f) => f !== undefined);
+            found.set(key, { node: sel, path: here, requirements: [requirement], field });
+          }
         }
         if (!sel.selectionSet) continue;
         const children = new Set<GraphQLObjectType>();
@@ -120,11 +134,12 @@ export function analyzeOperation(
   };
   walk(operation.selectionSet, [root], [], new Set());
 
-  return [...found].map(([key, { node, path, requirements }]) => ({
+  return [...found].map(([key, { node, path, requirements, field }]) => ({
     key,
     node,
     path,
     requirement: all(requirements) as Requirement,
+    field,
   }));
 }
 

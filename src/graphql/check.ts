@@ -60,13 +60,89 @@ async function run(state: AuthState<unknown>, requirement: Requirement): Verdict
   if (permissions.length > 0 && !(await state.hasPermissions(permissions))) {
     failures.push(`missing required permissions: ${permissions.join(" ")}`);
   }
-  if (failures.length === 0) return null;
+  if (failures.length === 0) return levelsAndOrganizations(state, requirement);
   const error = new InsufficientScopeError(
     failures.join("; "),
     { reason: scopesFailed ? "insufficient_scope" : "insufficient_permissions" },
     namedScopes(requirement, satisfied),
   );
   return challenged(state, error);
+}
+
+/** Step-up (401) and organization (403) rules, after the scopes held; `null` when met. */
+async function levelsAndOrganizations(
+  state: AuthState<unknown>,
+  requirement: Requirement,
+): Verdict {
+  try {
+    for (const level of requirement.levels ?? []) await state.requireAuthLevel(level);
+    for (const list of requirement.organizations ?? []) await state.requireOrganization(list);
+  } catch (error) {
+    if (isAuthError(error)) return error;
+    throw error;
+  }
+  return null;
+}
+
+/**
+ * When the policies of a requirement run: `"before"` execution only the clauses whose
+ * policies all read arguments and claims alone (a clause naming a `usesParent` policy waits),
+ * at `"resolve"` time every clause (those already run are memoised by the auth state).
+ */
+export type PolicyPhase = "before" | "resolve";
+
+/**
+ * Why the policies of `requirement` refuse (a 403 `policy_denied`, or the 500 / 503 of a
+ * policy that throws or hangs), or `null`. OR of AND per clause, every clause must hold;
+ * a failure in any group stops at once (fail closed).
+ */
+export async function evaluatePolicies(
+  state: AuthState<unknown>,
+  requirement: Requirement,
+  phase: PolicyPhase,
+  args: Readonly<Record<string, unknown>> | undefined,
+  parent: unknown,
+): Verdict {
+  for (const clause of requirement.policies ?? []) {
+    if (
+      phase === "before" &&
+      clause.some((g) => g.some((p) => state.policy(p)?.usesParent !== false))
+    ) {
+      continue;
+    }
+    let denied: string | undefined;
+    let allowed = false;
+    for (const group of clause) {
+      let groupOk = true;
+      for (const name of group) {
+        let ok: boolean;
+        try {
+          ok = await state.hasPolicy(name, { args, parent });
+        } catch (error) {
+          if (isAuthError(error)) return challenged(state, error);
+          throw error;
+        }
+        if (!ok) {
+          denied ??= name;
+          groupOk = false;
+          break;
+        }
+      }
+      if (groupOk) {
+        allowed = true;
+        break;
+      }
+    }
+    if (!allowed) {
+      try {
+        await state.requirePolicy(denied ?? "", { args, parent });
+      } catch (error) {
+        if (isAuthError(error)) return error;
+        throw error;
+      }
+    }
+  }
+  return null;
 }
 
 /** The error with the auth's challenge (realm, DPoP algorithms) applied, via `state.fail`. */
@@ -102,6 +178,8 @@ export async function enforce(
   context: unknown,
   requirement: Requirement,
   info: GraphQLResolveInfo,
+  args?: Readonly<Record<string, unknown>>,
+  parent?: unknown,
 ): Promise<void> {
   const located = { nodes: info.fieldNodes, path: pathArray(info.path) };
   const state = authStateOf(context);
@@ -111,7 +189,11 @@ export async function enforce(
       located,
     );
   }
-  const error = await evaluate(state, requirement);
+  const error =
+    (await evaluate(state, requirement)) ??
+    (requirement.policies
+      ? await evaluatePolicies(state, requirement, "resolve", args, parent)
+      : null);
   if (error) throw toGraphQLError(error, located);
   if (info.operation.operation === "subscription") {
     const exp = await expiresAt(state);

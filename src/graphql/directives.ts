@@ -1,5 +1,5 @@
 import { type ConstDirectiveNode, type ConstValueNode, Kind } from "graphql";
-import { ConfigurationError } from "scopegate";
+import { type AuthLevel, ConfigurationError, checkAuthLevel, checkOrganizations } from "scopegate";
 import { AUTHENTICATED, both, type Requirement, type ScopeClause } from "./requirements.js";
 
 /** Which directives are read, by the name they have in this schema; internal. */
@@ -10,13 +10,20 @@ export interface DirectiveNames {
   readonly authenticated: ReadonlySet<string>;
   /** Names meaning Federation's `@requiresScopes`. */
   readonly requiresScopes: ReadonlySet<string>;
-  /** Names meaning Federation's `@policy` (refused: no policy handler). */
+  /** Names meaning Federation's `@policy`. */
   readonly policy: ReadonlySet<string>;
+  /**
+   * The policy names of the `Auth` (`auth.policyNames`), or `null` when unknown (the
+   * transform alone): a policy named in the schema must be one of them, and with `null` a
+   * schema naming any policy is refused (it could not be enforced).
+   */
+  readonly policyNames?: ReadonlySet<string> | null | undefined;
 }
 
 /** Arguments each directive takes; an unknown one (a typo) is a schema error. */
 const ARGS = {
-  auth: new Set(["scopes", "anyOf", "permissions"]),
+  auth: new Set(["scopes", "anyOf", "permissions", "acr", "maxAge", "policy", "organization"]),
+  policy: new Set(["policies"]),
   requiresScopes: new Set(["scopes"]),
   authenticated: new Set<string>(),
 };
@@ -51,12 +58,6 @@ function fromDirective(
 ): Requirement | null {
   const name = directive.name.value;
   const where = `${coordinate} @${name}`;
-  if (names.policy.has(name)) {
-    throw schemaError(
-      where,
-      "cannot be enforced: no policy handler is configured, so the field would be open; remove @policy or express the rule with @auth / @requiresScopes",
-    );
-  }
   const known =
     name === names.auth
       ? ARGS.auth
@@ -64,7 +65,9 @@ function fromDirective(
         ? ARGS.requiresScopes
         : names.authenticated.has(name)
           ? ARGS.authenticated
-          : undefined;
+          : names.policy.has(name)
+            ? ARGS.policy
+            : undefined;
   if (!known) return null;
   for (const a of directive.arguments ?? []) {
     if (!known.has(a.name.value)) {
@@ -88,12 +91,82 @@ function fromDirective(
     if (permissions && permissions.length > 0) {
       out = both(out, { scopes: [], permissions: [...new Set(permissions)] }) ?? out;
     }
+    const level = authLevel(directive, where);
+    if (level) out = both(out, { scopes: [], permissions: [], levels: [level] }) ?? out;
+    const orgs = nonEmpty(
+      stringList(arg(directive, "organization"), `${where}(organization:)`),
+      `${where}(organization:)`,
+    );
+    if (orgs) {
+      const list = wrap(() => checkOrganizations(orgs, `${where}(organization:)`));
+      out = both(out, { scopes: [], permissions: [], organizations: [list] }) ?? out;
+    }
+    const policy = arg(directive, "policy");
+    if (policy && policy.kind !== Kind.NULL) {
+      const [p] = [scopeName(policy, `${where}(policy:)`)];
+      out =
+        both(out, { scopes: [], permissions: [], policies: [[[knownPolicy(p, where, names)]]] }) ??
+        out;
+    }
     return out;
   }
   if (names.authenticated.has(name)) return AUTHENTICATED;
+  if (names.policy.has(name)) {
+    const groups = clause(arg(directive, "policies"), `${where}(policies:)`);
+    if (!groups)
+      throw schemaError(where, 'needs a policies argument, e.g. policies: [["isOwner"]]');
+    for (const g of groups) for (const p of g) knownPolicy(p, where, names);
+    return { scopes: [], permissions: [], policies: [groups] };
+  }
   const scopes = clause(arg(directive, "scopes"), `${where}(scopes:)`);
   if (!scopes) throw schemaError(where, 'needs a scopes argument, e.g. scopes: [["read:x"]]');
   return { scopes: [scopes], permissions: [] };
+}
+
+/** `acr:` / `maxAge:` of `@auth`, validated like `requireAuthLevel`'s level. */
+function authLevel(directive: ConstDirectiveNode, where: string): AuthLevel | undefined {
+  const acr = nonEmpty(stringList(arg(directive, "acr"), `${where}(acr:)`), `${where}(acr:)`);
+  const maxAgeNode = arg(directive, "maxAge");
+  let maxAge: number | undefined;
+  if (maxAgeNode && maxAgeNode.kind !== Kind.NULL) {
+    if (maxAgeNode.kind !== Kind.INT)
+      throw schemaError(`${where}(maxAge:)`, "takes an Int (seconds)");
+    maxAge = Number(maxAgeNode.value);
+  }
+  if (acr === undefined && maxAge === undefined) return undefined;
+  return wrap(() => checkAuthLevel({ acr, maxAge }, `${where}`));
+}
+
+/** A policy name the `Auth` declares; otherwise the field could not be enforced. */
+function knownPolicy(name: string, where: string, names: DirectiveNames): string {
+  const known = names.policyNames;
+  if (!known) {
+    throw schemaError(
+      where,
+      `cannot be enforced: no policy handler is configured for ${JSON.stringify(name)}; use useAuth(auth) / apolloAuthPlugin(auth), or authDirective(schema, { policies: auth.policyNames })`,
+    );
+  }
+  if (!known.has(name)) {
+    throw schemaError(
+      where,
+      `cannot be enforced: no policy handler named ${JSON.stringify(name)}; declare it in createAuth({ policies })${
+        known.size > 0 ? ` (declared: ${[...known].join(", ")})` : ""
+      }`,
+    );
+  }
+  return name;
+}
+
+/** A core `ConfigurationError` re-labelled as a schema error (same message). */
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      throw new ConfigurationError("schema", error.message.replace(/^scopegate: /, ""));
+    }
+    throw error;
+  }
 }
 
 function arg(directive: ConstDirectiveNode, name: string): ConstValueNode | undefined {

@@ -1,7 +1,16 @@
-import { type DocumentNode, type GraphQLError, type GraphQLSchema, isSchema, Kind } from "graphql";
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  getArgumentValues,
+  getVariableValues,
+  isSchema,
+  Kind,
+  type OperationDefinitionNode,
+} from "graphql";
 import { type AuthError, ConfigurationError, UnauthorizedError } from "scopegate";
 import { analyzeOperation, findOperation, type ProtectedSelection } from "./analysis.js";
-import { evaluate } from "./check.js";
+import { evaluate, evaluatePolicies } from "./check.js";
 import { toGraphQLError } from "./errors.js";
 import { authStateOf, indexes, plans } from "./state.js";
 import { authDirective } from "./transform.js";
@@ -76,6 +85,41 @@ export interface OperationDenial {
   errors: GraphQLError[];
 }
 
+/**
+ * The argument-only policies of a selection, before execution, with the field's arguments
+ * as execution will coerce them. Arguments that cannot be read here (execution reports
+ * that) leave the check to the resolver wrapper.
+ */
+async function policiesBefore(
+  state: NonNullable<ReturnType<typeof authStateOf>>,
+  selection: ProtectedSelection,
+  variables: () => Record<string, unknown> | null,
+): Promise<AuthError | null> {
+  if (!selection.requirement.policies || !selection.field) return null;
+  const vars = variables();
+  if (!vars) return null;
+  let args: Record<string, unknown>;
+  try {
+    args = getArgumentValues(selection.field, selection.node, vars);
+  } catch {
+    return null;
+  }
+  return evaluatePolicies(state, selection.requirement, "before", args, undefined);
+}
+
+function coerceVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+): Record<string, unknown> | null {
+  try {
+    const result = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+    return result.coerced ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** A request-level failure: 400 / 500 / 503 and a DPoP nonce challenge concern no field. */
 const requestLevel = (error: AuthError) =>
   (error.status !== 401 && error.status !== 403) || error.code === "use_dpop_nonce";
@@ -146,12 +190,19 @@ export async function checkOperation(args: CheckOperationArgs): Promise<Operatio
   if (selections.length === 0) return null; // public: no verification
 
   const state = authStateOf(context);
+  let coerced: Record<string, unknown> | null | undefined;
+  // The variables as execution coerces them (defaults applied), once, when a policy needs them.
+  const variablesOf = () => {
+    if (coerced === undefined) coerced = coerceVariables(schema, operation, args.variables);
+    return coerced;
+  };
   const denied: { selection: ProtectedSelection; error: AuthError }[] = [];
   for (const selection of selections) {
     // Document order puts ancestors first; below a denied field nothing runs.
     if (denied.some((d) => selection.key.startsWith(`${d.selection.key}.`))) continue;
     const error = state
-      ? await evaluate(state, selection.requirement)
+      ? ((await evaluate(state, selection.requirement)) ??
+        (await policiesBefore(state, selection, variablesOf)))
       : new UnauthorizedError("authentication required", { reason: "missing_token" });
     if (!error) continue;
     if (requestLevel(error)) return denial(error, [toGraphQLError(error)]);

@@ -211,7 +211,7 @@ export function useAuth<Claims>(
 
   return {
     onSchemaChange({ schema }) {
-      authDirective(schema);
+      authDirective(schema, { policies: auth.policyNames });
     },
     onContextBuilding({ context, extendContext }) {
       extendContext({ auth: stateFor(context as Context) });

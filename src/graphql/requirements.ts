@@ -1,3 +1,5 @@
+import type { AuthLevel } from "scopegate";
+
 /**
  * What a field needs: the AND of clauses read from `@auth` / Federation directives on the
  * field, its parent type (and the interfaces it implements) and its return type.
@@ -5,6 +7,9 @@
 
 /** Alternatives: the clause holds when the token has every scope of one group. */
 export type ScopeClause = readonly (readonly string[])[];
+
+/** Policy alternatives (Federation `@policy`): the clause holds when every policy of one group allows. */
+export type PolicyClause = readonly (readonly string[])[];
 
 /**
  * The requirement of one field. Every requirement implies a valid token; `null` is used
@@ -15,12 +20,34 @@ export interface Requirement {
   readonly scopes: readonly ScopeClause[];
   /** Auth0 RBAC permissions, all of them. */
   readonly permissions: readonly string[];
+  /** Step-up (RFC 9470): each level must be met. */
+  readonly levels?: readonly AuthLevel[];
+  /** Auth0 Organizations: for each list, the token's organization is one of it. */
+  readonly organizations?: readonly (readonly string[])[];
+  /** Named policies: each clause must hold (OR of AND). */
+  readonly policies?: readonly PolicyClause[];
 }
 
 /** `@auth` with no arguments, `@authenticated`: any valid token. */
 export const AUTHENTICATED: Requirement = Object.freeze({ scopes: [], permissions: [] });
 
 const clauseKey = (clause: ScopeClause): string => clause.map((g) => g.join(" ")).join("|");
+const levelKey = (l: AuthLevel): string => `${l.acr?.join(" ") ?? ""}|${l.maxAge ?? ""}`;
+const listKey = (l: readonly string[]): string => l.join(" ");
+
+/** `a` then the items of `b` whose key is new; `a` itself when nothing is new. */
+function merge<T>(a: readonly T[] = [], b: readonly T[] = [], key: (t: T) => string): readonly T[] {
+  const keys = new Set(a.map(key));
+  const out = [...a];
+  for (const item of b) {
+    const k = key(item);
+    if (!keys.has(k)) {
+      keys.add(k);
+      out.push(item);
+    }
+  }
+  return out.length === a.length ? a : out;
+}
 
 /** AND of two requirements (either may be `null` for "public"). */
 export function both(a: Requirement | null, b: Requirement | null): Requirement | null {
@@ -36,8 +63,27 @@ export function both(a: Requirement | null, b: Requirement | null): Requirement 
     }
   }
   const permissions = [...new Set([...a.permissions, ...b.permissions])];
-  if (scopes.length === a.scopes.length && permissions.length === a.permissions.length) return a;
-  return { scopes, permissions };
+  const levels = merge(a.levels, b.levels, levelKey);
+  const organizations = merge(a.organizations, b.organizations, listKey);
+  const policies = merge(a.policies, b.policies, clauseKey);
+  const same = (x: readonly unknown[], y: readonly unknown[] | undefined) =>
+    x.length === (y?.length ?? 0);
+  if (
+    scopes.length === a.scopes.length &&
+    permissions.length === a.permissions.length &&
+    same(levels, a.levels) &&
+    same(organizations, a.organizations) &&
+    same(policies, a.policies)
+  ) {
+    return a;
+  }
+  return {
+    scopes,
+    permissions,
+    ...(levels.length > 0 ? { levels } : {}),
+    ...(organizations.length > 0 ? { organizations } : {}),
+    ...(policies.length > 0 ? { policies } : {}),
+  };
 }
 
 /** AND of many requirements. */

@@ -8,6 +8,13 @@
  *   (the meaning of Apollo's `@requiresScopes`).
  * - `permissions: ["read:users"]`: the token's Auth0 RBAC `permissions` claim holds all of
  *   them (permissions are not scopes).
+ * - `acr: ["…"]`, `maxAge: 300`: step-up (RFC 9470) — the login's `acr` is one of them
+ *   (Auth0's MFA value is also met by `amr` holding `"mfa"`), `auth_time` at most `maxAge`
+ *   seconds ago; otherwise 401 `insufficient_user_authentication` with `acr_values` /
+ *   `max_age` in the challenge.
+ * - `policy: "isOwner"`: the named policy of `createAuth({ policies })` allows, given the
+ *   field's arguments (and the parent object for `{ usesParent: true }` policies).
+ * - `organization: ["org_…", "name"]`: the token's Auth0 organization is one of them (403).
  *
  * Arguments given together must all hold. An argument scopegate does not know (a typo,
  * or one of another library's `@auth`) is a `ConfigurationError` at transform time.
@@ -25,4 +32,4 @@
  * ```
  */
 export const authDirectiveTypeDefs =
-  "directive @auth(scopes: [String!], anyOf: [[String!]!], permissions: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION";
+  "directive @auth(scopes: [String!], anyOf: [[String!]!], permissions: [String!], acr: [String!], maxAge: Int, policy: String, organization: [String!]) on OBJECT | INTERFACE | FIELD_DEFINITION";

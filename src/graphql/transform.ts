@@ -25,8 +25,14 @@ import { endAtExpiry } from "./subscription.js";
 export interface AuthDirectiveOptions {
   /** Name of scopegate's directive in your SDL. @default "auth" */
   directiveName?: string;
-  /** Also read Apollo Federation's `@authenticated` and `@requiresScopes`. @default true */
+  /** Also read Apollo Federation's `@authenticated`, `@requiresScopes` and `@policy`. @default true */
   federation?: boolean;
+  /**
+   * The policy names of the `Auth` (`auth.policyNames`; `useAuth` and `apolloAuthPlugin`
+   * pass them). A schema naming a policy (`@auth(policy:)`, `@policy`) that is not among
+   * them — or naming any policy when this is not given — is a `ConfigurationError` here.
+   */
+  policies?: readonly string[] | undefined;
 }
 
 const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
@@ -73,7 +79,10 @@ export function authDirective(
     throw new ConfigurationError("directiveName", 'must be a GraphQL name, e.g. "auth"');
   }
   if (indexes.has(schema)) return schema;
-  const names = directiveNames(schema, auth, options.federation !== false);
+  const names = {
+    ...directiveNames(schema, auth, options.federation !== false),
+    policyNames: options.policies ? new Set(options.policies) : null,
+  };
   const index = collectRequirements(schema, names);
   const subscription = schema.getSubscriptionType();
   for (const [type, names] of index.wrapped) {
@@ -143,6 +152,8 @@ function guard(next: Resolver, requirement: Requirement | null): Resolver {
       throw toGraphQLError(error, { nodes: info.fieldNodes, path: pathArray(info.path) });
     }
     if (!requirement) return next(source, args, context, info);
-    return enforce(context, requirement, info).then(() => next(source, args, context, info));
+    return enforce(context, requirement, info, args, source).then(() =>
+      next(source, args, context, info),
+    );
   };
 }

@@ -122,9 +122,9 @@ describe("Federation @link renames and @policy", () => {
 
   it("refuses an @auth argument scopegate does not enforce (it would be ignored)", () => {
     const s = createSchema({
-      typeDefs: `directive @auth(scopes: [String!], acr: [String!]) on FIELD_DEFINITION
-        type Query { x: String @auth(acr: ["mfa"]) }`,
+      typeDefs: `directive @auth(scopes: [String!], level: [String!]) on FIELD_DEFINITION
+        type Query { x: String @auth(level: ["mfa"]) }`,
     });
-    expect(() => authDirective(s)).toThrow(/unknown argument "acr"/);
+    expect(() => authDirective(s)).toThrow(/unknown argument "level"/);
   });
 });

@@ -128,7 +128,7 @@ export function graphqlHttpAuth<
   options: GraphqlHttpAuthOptions<Req, Extra>,
 ): GraphqlHttpAuth<Req, Extra & { auth: AuthState<Claims> }> {
   assertAuth(auth);
-  const schema = authDirective(options.schema);
+  const schema = authDirective(options.schema, { policies: auth.policyNames });
   const mode = options.mode;
   return {
     schema,

@@ -129,7 +129,7 @@ export function graphqlWsAuth<
   Extra extends object = Record<never, never>,
 >(auth: Auth<Claims>, options: GraphqlWsAuthOptions<Extra>): GraphqlWsAuth<Ctx> {
   assertAuth(auth);
-  const schema = authDirective(options.schema);
+  const schema = authDirective(options.schema, { policies: auth.policyNames });
   const mode = options.mode;
   return {
     schema,
