@@ -115,7 +115,8 @@ describe("graphql-ws on ws", () => {
     ]);
     noHttp(messages);
     await sleep(100);
-    expect(active.ticks).toBe(before);
+    // No source started (a source of an earlier test may still be closing meanwhile).
+    expect(active.ticks).toBeLessThanOrEqual(before);
   });
 
   it("streams a public subscription on the same kind of connection", async () => {
