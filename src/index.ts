@@ -38,6 +38,7 @@ export type {
 } from "./core/introspection-options.js";
 export { checkIssuerUrl, domainToIssuer } from "./core/issuer-url.js";
 export type { Logger } from "./core/logger.js";
+export type { MtlsOptions } from "./core/mtls.js";
 export {
   createNonceProvider,
   type HmacNonceOptions,

@@ -2,6 +2,7 @@ import { type Checked, checkCredentials } from "./check.js";
 import { type AuthState, AuthStateImpl, type ContextEngine } from "./context.js";
 import { AuthError, type ChallengeOptions, ServerError, UnauthorizedError } from "./errors.js";
 import { isPromiseLike, type MaybePromise } from "./maybe.js";
+import { withCertificateBinding } from "./mtls.js";
 import { resolveOptions } from "./options.js";
 import { type OrganizationClaims, withOrganization } from "./organization-check.js";
 import type { PolicyNames } from "./policies.js";
@@ -141,6 +142,7 @@ export function createAuth<
         issuers: o.issuers,
         dpopAlgorithms,
         dpopRequired: o.dpop.mode === "required",
+        certificateBound: o.mtls.mode !== "disabled",
       })
     : undefined;
   const challenge: ChallengeOptions = {
@@ -162,7 +164,11 @@ export function createAuth<
       try {
         // Synchronous when the verification is; the organization is checked on every
         // request, cached token or not.
-        const checked = checkCredentials(extraction.credentials, view, o, verifier);
+        const checked = withCertificateBinding(
+          checkCredentials(extraction.credentials, view, o, verifier),
+          view,
+          o,
+        );
         if (isPromiseLike(checked)) {
           const p = Promise.resolve(checked);
           return (org ? p.then((c) => withOrganization(c, view, org)) : p).catch(toAuthError);

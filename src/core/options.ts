@@ -11,6 +11,7 @@ import {
 import { checkHttpUrl, checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
 import { type Logger, type ResolvedLogger, resolveLogger } from "./logger.js";
 import type { MaybePromise } from "./maybe.js";
+import { mtlsSchema, type ResolvedMtls, resolveMtls } from "./mtls.js";
 import { createNonceProvider, type NonceProvider } from "./nonce.js";
 import { collectProblems, describeIssues } from "./option-errors.js";
 import { type OrganizationCheck, resolveOrganization } from "./organization.js";
@@ -64,6 +65,8 @@ export interface ResolvedOptions {
   dpop: ResolvedDpop;
   /** RFC 7662 introspection, when configured. */
   introspection: ResolvedIntrospection | undefined;
+  /** RFC 8705 certificate-bound tokens. */
+  mtls: ResolvedMtls;
   trustProxy: AuthOptions["trustProxy"];
   publicUrl: string | undefined;
   onAuthResult: AuthOptions["onAuthResult"];
@@ -168,6 +171,7 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   introspection: introspectionSchema.optional(),
+  mtls: mtlsSchema.optional(),
   trustProxy: z.union([z.boolean(), z.number().int().nonnegative(), fn]).optional(),
   publicUrl: z.string().min(1).optional(),
   onAuthResult: fn.optional(),
@@ -348,6 +352,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     fetch: fetchFn,
     dpop: dpop as ResolvedDpop,
     introspection,
+    mtls: resolveMtls(o.mtls),
     trustProxy: o.trustProxy as AuthOptions["trustProxy"],
     publicUrl: o.publicUrl,
     onAuthResult: o.onAuthResult as AuthOptions["onAuthResult"],

@@ -27,6 +27,17 @@ function pick(list: string | undefined, hops: number | "first"): string | undefi
   return hops === "first" ? parts[0] : parts[Math.max(0, parts.length - hops)];
 }
 
+/**
+ * How many hops of forwarded values `trustProxy` trusts for this request: `"first"` (the
+ * client-most value), a count from the nearest proxy, or 0 (none); internal.
+ */
+export function trustedHops(
+  view: RequestView,
+  trust: PublicUrlOptions["trustProxy"],
+): number | "first" | 0 {
+  return trusted(view, trust);
+}
+
 function trusted(view: RequestView, trust: PublicUrlOptions["trustProxy"]): number | "first" | 0 {
   if (trust === true) return "first";
   if (typeof trust === "number") return trust;

@@ -70,7 +70,11 @@ export type RequestLike =
       method?: string;
       url?: string;
       rawHeaders?: string[];
-      socket?: { remoteAddress?: string; encrypted?: boolean };
+      socket?: {
+        remoteAddress?: string;
+        encrypted?: boolean;
+        getPeerCertificate?: (detailed: boolean) => { raw?: Uint8Array } | null;
+      };
     };
 
 /** A Fetch `Headers`-like object. */
@@ -107,6 +111,11 @@ export interface RequestView {
   encrypted: boolean;
   connectionParams: Record<string, unknown> | undefined;
   setHeader: ((name: string, value: string) => void) | undefined;
+  /**
+   * The DER bytes of the TLS client certificate (RFC 8705), when the request came over a
+   * Node TLS socket that has one; absent for Fetch `Request`s and plain objects.
+   */
+  peerCertificate?: (() => Uint8Array | undefined) | undefined;
 }
 
 function isHeaders(h: unknown): h is HeadersLike {
@@ -218,7 +227,7 @@ export function readRequest(input: unknown): RequestView | undefined {
   }
   if (!isRequestLike(req)) return undefined;
   const r = req as Exclude<RequestLike, Request> & {
-    socket?: { remoteAddress?: string; encrypted?: boolean };
+    socket?: Exclude<RequestLike, Request>["socket"];
     raw?: unknown;
     originalUrl?: unknown;
   };
@@ -245,5 +254,12 @@ export function readRequest(input: unknown): RequestView | undefined {
     encrypted: socket?.encrypted === true,
     connectionParams,
     setHeader,
+    peerCertificate:
+      typeof socket?.getPeerCertificate === "function"
+        ? () => {
+            const raw = socket.getPeerCertificate?.(true)?.raw;
+            return raw instanceof Uint8Array ? raw : undefined;
+          }
+        : undefined,
   };
 }

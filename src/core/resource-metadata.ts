@@ -23,6 +23,8 @@ export interface ProtectedResourceMetadata {
   bearer_methods_supported: string[];
   dpop_signing_alg_values_supported?: string[];
   dpop_bound_access_tokens_required?: boolean;
+  /** RFC 9728 §2 / RFC 8705: certificate-bound access tokens are supported. */
+  tls_client_certificate_bound_access_tokens?: boolean;
   resource_name?: string;
   resource_documentation?: string;
 }
@@ -57,6 +59,8 @@ export function buildResourceMetadata(
     issuers: readonly string[] | null;
     dpopAlgorithms: readonly string[] | null;
     dpopRequired: boolean;
+    /** RFC 8705 certificate-bound tokens are checked (mtls not disabled). */
+    certificateBound?: boolean;
   },
 ): ResourceMetadata {
   const resource = o.resource ?? ctx.audience[0] ?? "";
@@ -84,6 +88,7 @@ export function buildResourceMetadata(
           dpop_bound_access_tokens_required: ctx.dpopRequired,
         }
       : {}),
+    ...(ctx.certificateBound ? { tls_client_certificate_bound_access_tokens: true } : {}),
     ...(o.resourceName ? { resource_name: o.resourceName } : {}),
     ...(o.resourceDocumentation ? { resource_documentation: o.resourceDocumentation } : {}),
   };

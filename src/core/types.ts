@@ -2,6 +2,7 @@ import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { AuthResultEvent } from "./context.js";
 import type { IntrospectionOptions } from "./introspection-options.js";
 import type { Logger } from "./logger.js";
+import type { MtlsOptions } from "./mtls.js";
 import type { HmacNonceOptions, NonceProvider } from "./nonce.js";
 import type { OrganizationOption } from "./organization.js";
 import type { PolicyDefinition } from "./policies.js";
@@ -258,6 +259,11 @@ export interface AuthOptions<
    * checks JWTs for revocation). See {@link IntrospectionOptions}.
    */
   introspection?: IntrospectionOptions | undefined;
+  /**
+   * RFC 8705 certificate-bound access tokens (`cnf["x5t#S256"]`). See {@link MtlsOptions}.
+   * @default { mode: "allowed" }
+   */
+  mtls?: MtlsOptions | undefined;
   /** Trust `X-Forwarded-*` / `Forwarded` headers (DPoP `htu`). @default false */
   trustProxy?: boolean | number | ((remoteAddress: string) => boolean) | undefined;
   /** The public origin (and optional path prefix) of this API, for DPoP `htu`. */

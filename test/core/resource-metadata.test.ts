@@ -86,6 +86,7 @@ describe("RFC 9728 protected resource metadata", () => {
           "Ed25519",
         ],
         dpop_bound_access_tokens_required: false,
+        tls_client_certificate_bound_access_tokens: true,
         resource_name: "Demo API",
       });
       const token = await issuer.sign({ aud: `${base}/api` });
