@@ -7,8 +7,9 @@ import {
   UseDpopNonceError,
 } from "./errors.js";
 import { keyFitsAlg, keyWithinBounds, thumbprint } from "./jwk.js";
-import { type DecodedJws, decodeJws, HeaderMemo } from "./jws.js";
+import { type DecodedJws, decodeJws } from "./jws.js";
 import { isPromiseLike, withDeadline } from "./maybe.js";
+import { BoundedMemo } from "./memo.js";
 import type { NonceProvider } from "./nonce.js";
 import { normalizeHtu } from "./public-url.js";
 import { type ReplayStore, ReplayStoreFullError } from "./replay.js";
@@ -65,7 +66,19 @@ interface KnownProofHeader {
  * computed once. Bounded; only keys bound to a verified access token can enter.
  */
 const MAX_PROOF_HEADERS = 1000;
-const proofHeaders = new HeaderMemo<KnownProofHeader>(MAX_PROOF_HEADERS);
+const proofHeaders = new BoundedMemo<KnownProofHeader>(MAX_PROOF_HEADERS);
+
+/** Normalised request URLs (`null`: not an http(s) URL), by the request's public URL. */
+const requestUrls = new BoundedMemo<string | null>(256);
+
+function normalizedRequestUrl(url: string): string | undefined {
+  let n = requestUrls.get(url);
+  if (n === undefined) {
+    n = normalizeHtu(url) ?? null;
+    requestUrls.set(url, n);
+  }
+  return n ?? undefined;
+}
 
 const bad = (description: string, cause?: unknown) =>
   new InvalidDpopProofError(description, { reason: "dpop_proof", cause });
@@ -119,7 +132,7 @@ export async function checkProof(ctx: ProofContext, o: ResolvedDpop): Promise<Ch
   if (ctx.method === undefined || htm !== ctx.method) {
     throw bad("DPoP proof htm does not match the request method");
   }
-  const expected = ctx.url === undefined ? undefined : normalizeHtu(ctx.url);
+  const expected = ctx.url === undefined ? undefined : normalizedRequestUrl(ctx.url);
   const given = htu === ctx.url ? expected : normalizeHtu(htu);
   if (expected === undefined || given === undefined || given !== expected) {
     throw bad("DPoP proof htu does not match the request URL");

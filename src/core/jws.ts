@@ -11,35 +11,21 @@ export interface DecodedJws {
   headerKnown: boolean;
 }
 
-/**
- * A bounded memo of decoded JOSE headers by their base64url segment; internal. Tokens of one
- * issuer (and proofs of one DPoP client) repeat the same header segment, so its decoding and
- * checks are done once. Callers only remember headers of tokens whose signature verified, so
- * forged tokens cannot fill it; the oldest entry is dropped when full.
- */
-export class HeaderMemo<V> {
-  private readonly map = new Map<string, V>();
-
-  constructor(readonly max: number) {}
-
-  get(segment: string): V | undefined {
-    return this.map.get(segment);
-  }
-
-  set(segment: string, value: V): void {
-    if (this.map.size >= this.max && !this.map.has(segment)) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
-    this.map.set(segment, value);
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * Whether the last character of an unpadded base64url segment leaves its unused low bits zero
+ * (RFC 4648 §3.5 canonical encoding). Decoders ignore those bits, so without this check one
+ * signature would have several spellings, each a different token string for the same bytes.
+ */
+function canonicalEnd(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const value = ALPHABET.indexOf(segment[segment.length - 1] as string);
+  return (value & (rest === 2 ? 0b1111 : 0b11)) === 0;
+}
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function base64urlDecode(segment: string): Uint8Array {
@@ -51,9 +37,22 @@ function base64urlDecode(segment: string): Uint8Array {
   return out;
 }
 
+/**
+ * Strict UTF-8: Node's Buffer decoder is the fast one, but it replaces malformed sequences with
+ * U+FFFD; only text that holds one is decoded again by the fatal decoder, which refuses
+ * malformed input and keeps a genuine U+FFFD.
+ */
+function utf8(bytes: Uint8Array): string {
+  if (typeof Buffer !== "undefined" && Buffer.isBuffer(bytes)) {
+    const text = bytes.toString("utf8");
+    if (!text.includes("\uFFFD")) return text;
+  }
+  return decoder.decode(bytes);
+}
+
 function jsonObject(segment: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(decoder.decode(base64urlDecode(segment)));
+    const value: unknown = JSON.parse(utf8(base64urlDecode(segment)));
     return typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined;
@@ -82,7 +81,11 @@ export function decodeJws(
   const s = token.slice(second + 1);
   // A memo hit is an exact copy of a segment that was decoded (and verified) before.
   const known = knownHeader?.(h);
-  if ((!known && !SEGMENT.test(h)) || !SEGMENT.test(p) || (s !== "" && !SEGMENT.test(s))) {
+  if (
+    (!known && !SEGMENT.test(h)) ||
+    !SEGMENT.test(p) ||
+    (s !== "" && (!SEGMENT.test(s) || !canonicalEnd(s)))
+  ) {
     return "malformed token encoding";
   }
   const header = known ?? jsonObject(h);

@@ -42,9 +42,14 @@ export function extractCredentials(
 ): Extraction {
   const header = view?.headers("authorization");
   // A token already verified (and so already found well-formed) skips the syntax scan.
-  if (isKnownToken && typeof header === "string" && header.startsWith("Bearer ")) {
-    const token = header.slice(7);
-    if (isKnownToken(token)) return { ok: true, credentials: { scheme: "Bearer", token } };
+  if (isKnownToken && typeof header === "string") {
+    const scheme = header.startsWith("Bearer ")
+      ? "Bearer"
+      : header.startsWith("DPoP ")
+        ? "DPoP"
+        : undefined;
+    const token = scheme && header.slice(scheme.length + 1);
+    if (scheme && token && isKnownToken(token)) return { ok: true, credentials: { scheme, token } };
   }
   if (Array.isArray(header)) {
     if (header.length > 1) {

@@ -3,9 +3,10 @@ import { type ClaimRules, checkClaims } from "./claims.js";
 import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
 import { Introspector } from "./introspection.js";
 import { selectKeys } from "./jwk.js";
-import { type DecodedJws, decodeJws, HeaderMemo } from "./jws.js";
+import { type DecodedJws, decodeJws } from "./jws.js";
 import type { KeySet, KeySource } from "./keys.js";
 import { isPromiseLike, type MaybePromise } from "./maybe.js";
+import { BoundedMemo } from "./memo.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestView } from "./request.js";
 import { readPermissions, readScopes } from "./scopes.js";
@@ -96,7 +97,7 @@ export class Verifier {
   private readonly cache: TokenCache<CachedVerification> | undefined;
   /** RFC 7662 introspection (opaque tokens; JWTs too with `jwt: "always"`). */
   readonly introspector: Introspector | undefined;
-  private readonly headers = new HeaderMemo<ProtectedHeaderParameters>(MAX_HEADERS);
+  private readonly headers = new BoundedMemo<ProtectedHeaderParameters>(MAX_HEADERS);
   private readonly inFlight = new Map<string, InFlight>();
   /** Access-token signature verifications run (cache hits and shared verifications run none). */
   signatureChecks = 0;
