@@ -2,7 +2,7 @@
  * HTTP throughput of the examples on loopback, with and without auth: autocannon (this
  * process) against `examples/trpc/server.ts` and `examples/graphql/server.ts` (a child
  * process each, so client and server do not share an event loop). Goal (issue 6): req/s of a
- * protected procedure / field with a cached valid token ≥ 0.95 × a public one without a token.
+ * protected procedure / field with a cached valid token ≥ 0.97 × a public one without a token (issue 15; issue 6 asked for 0.95).
  *
  *   npx tsx bench/http.ts [seconds=2] [connections=50] [blocks=5]
  *
@@ -253,15 +253,15 @@ if (missing.length > 0) {
   const checks: Check[] = results.map((r) => {
     const clean = [...r.pub, ...r.prot].every((x) => x.non2xx === 0 && x.errors === 0);
     return {
-      goal: `${r.example.title}: req/s with auth ≥ 0.95 × without`,
+      goal: `${r.example.title}: (15) req/s with auth ≥ 0.97 × without`,
       measured: `req/s ${r.ratio.toFixed(3)}×; server CPU per request ${r.cpuRatio.toFixed(3)}×${clean ? "" : " (some non-2xx / errors!)"}`,
-      pass: r.ratio >= 0.95 && r.cpuRatio >= 0.95 && clean,
+      pass: r.ratio >= 0.97 && r.cpuRatio >= 0.97 && clean,
     };
   });
   emit({
     id: "http",
     title: "HTTP throughput of the examples (autocannon, loopback)",
-    markdown: `${table(rows, "---|---|--:|--:|--:|--:")}\n\n- autocannon ${CONNECTIONS} connections, ${SECONDS} s per run, ${BLOCKS} blocks of runs ordered public → protected → protected → public after a 1 s warm-up of each; the server runs in its own process (\`bench/lib/example-server.ts\`), autocannon in this one. Both share the machine's 2 cores.\n- The req/s ratio moves with whatever else runs on the machine; the server's CPU time per answered request (\`process.cpuUsage()\` of the server process around each run ÷ responses) does much less, and for a CPU-bound server its inverse ratio is the throughput ratio. The goal counts as met only when both ratios are ≥ 0.95.`,
+    markdown: `${table(rows, "---|---|--:|--:|--:|--:")}\n\n- autocannon ${CONNECTIONS} connections, ${SECONDS} s per run, ${BLOCKS} blocks of runs ordered public → protected → protected → public after a 1 s warm-up of each; the server runs in its own process (\`bench/lib/example-server.ts\`), autocannon in this one. Both share the machine's 2 cores.\n- The req/s ratio moves with whatever else runs on the machine; the server's CPU time per answered request (\`process.cpuUsage()\` of the server process around each run ÷ responses) does much less, and for a CPU-bound server its inverse ratio is the throughput ratio. The goal counts as met only when both ratios are ≥ 0.97.`,
     checks,
   });
 }

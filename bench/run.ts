@@ -171,7 +171,7 @@ for (const o of outcomes) {
       .join("\n\n"),
   );
 }
-const summary = `### Goals (issues 6 and 13)\n\n${checkTable(allChecks)}`;
+const summary = `### Goals (issues 6, 13 and 15; rows marked (15) are issue 15’s)\n\n${checkTable(allChecks)}`;
 const body = [summary, ...parts].join("\n\n");
 process.stdout.write(`\n# Summary\n\n${summary}\n`);
 
