@@ -255,9 +255,7 @@ export class PolicyMemo {
     a: PolicyArguments,
   ): Promise<boolean> {
     const argsKey = argumentsKey(a.input === undefined ? (a.args ?? null) : a.input);
-    if (argsKey === undefined || this.size >= MAX_POLICY_MEMO) {
-      return registry.run(name, claims, a);
-    }
+    if (argsKey === undefined) return registry.run(name, claims, a);
     const key = `${name}\u0000${argsKey}`;
     let map = this.byKey;
     if (registry.usesParent(name)) {
@@ -281,13 +279,14 @@ export class PolicyMemo {
     key: string,
     run: () => Promise<boolean>,
   ): Promise<boolean> {
-    let p = map.get(key);
-    if (!p) {
-      p = run();
-      p.catch(() => {});
-      map.set(key, p);
-      this.size++;
-    }
+    const known = map.get(key);
+    if (known) return known;
+    const p = run();
+    // Full: evaluated, not remembered (the bound on what one request can make us hold).
+    if (this.size >= MAX_POLICY_MEMO) return p;
+    p.catch(() => {});
+    map.set(key, p);
+    this.size++;
     return p;
   }
 }

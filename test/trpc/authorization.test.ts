@@ -28,6 +28,7 @@ function build(i: TestIssuer) {
     issuer: i.url,
     audience: i.audience,
     dpop: { mode: "disabled" },
+    policyTimeout: 0.2,
     policies: {
       isOwner: ({ claims, input }) => {
         calls.isOwner++;
@@ -41,6 +42,7 @@ function build(i: TestIssuer) {
         calls.broken++;
         throw new Error("database down");
       },
+      hangs: () => new Promise<boolean>(() => {}),
     },
   });
   const createContext = auth.createAuthContext;
@@ -70,6 +72,7 @@ function build(i: TestIssuer) {
       .use(requirePolicy("isOwner"))
       .query(({ input }) => input.tenant ?? null),
     broken: authed.use(requirePolicy("broken")).query(() => "never"),
+    hangs: authed.use(requirePolicy("hangs")).query(() => "never"),
   });
   return { auth, router, t, authed };
 }
@@ -304,10 +307,21 @@ describe("requirePolicy", () => {
     }
   });
 
+  it("a policy that has not answered within policyTimeout (0.2 s here, 5 s by default) is a 503", async () => {
+    const outcome = await failure((await as({})).hangs.query());
+    expect(outcome).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      status: 503,
+      challenge: null,
+      retryAfter: "1",
+      auth: { error: "temporarily_unavailable" },
+    });
+  });
+
   it("an unknown name is a ConfigurationError at construction with { auth }, else at the first request", async () => {
     expect(() => requirePolicy("isOwnr", { auth: api.auth })).toThrow(ConfigurationError);
     expect(() => requirePolicy("isOwnr", { auth: api.auth })).toThrow(
-      /unknown policy "isOwnr"; declared: isOwner, sameTenant, broken/,
+      /unknown policy "isOwnr"; declared: isOwner, sameTenant, broken, hangs/,
     );
     // @ts-expect-error: a typo in a policy name does not compile
     const typo = api.authed.use(requirePolicy("isOwnr")).query(() => "never");
@@ -326,7 +340,7 @@ describe("requirePolicy", () => {
     const token = await issuer.sign({ sub: "auth0|alice" });
     const { auth } = api.auth.createAuthContext({ headers: { authorization: bearer(token) } });
     expectTypeOf(auth.policyNames).toEqualTypeOf<
-      readonly ("isOwner" | "sameTenant" | "broken")[]
+      readonly ("isOwner" | "sameTenant" | "broken" | "hangs")[]
     >();
     await expect(auth.hasPolicy("isOwner", { input: { ownerId: "auth0|alice" } })).resolves.toBe(
       true,
