@@ -188,7 +188,8 @@ async function dpop(
   return { headers: { authorization: `DPoP ${token}`, dpop: proof } };
 }
 
-const noOtherFetch = () => expect(other.hits).toEqual({ discovery: 0, jwks: 0, token: 0, introspection: 0 });
+const noOtherFetch = () =>
+  expect(other.hits).toEqual({ discovery: 0, jwks: 0, token: 0, introspection: 0 });
 
 const E400 = (reason: AuthErrorReason): Expected => ({
   status: 400,
