@@ -2,6 +2,7 @@
  * `@auth(acr:, maxAge:, organization:, policy:)` and Federation `@policy` over
  * GraphQL-over-HTTP (`yoga.fetch`), tokens from the test issuer.
  */
+import { GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
 import { createSchema, createYoga } from "graphql-yoga";
 import { AUTH0_MFA_ACR, ConfigurationError, createAuth } from "scopegate";
 import { authDirective, authDirectiveTypeDefs, useAuth } from "scopegate/graphql";
@@ -266,6 +267,61 @@ describe("@auth(policy:) and Federation @policy", () => {
     expect(codes(a)).toEqual(["FORBIDDEN", "FORBIDDEN"]);
     // Four (field, parent) pairs, but the second posts list has new parent objects.
     expect(counts.ownsPost).toBe(4);
+  });
+
+  it("filter mode: an argument-only policy denial nulls the field, the rest executes (200)", async () => {
+    const { yoga } = build("filter");
+    const token = await issuer.sign({ sub: "auth0|alice" });
+    const a = await post(yoga, { query: '{ public doc(ownerId: "auth0|bob") }' }, { token });
+    expect(a.status).toBe(200);
+    expect(a.body.data).toEqual({ public: "public", doc: null });
+    expect(a.body.errors?.[0]).toMatchObject({
+      path: ["doc"],
+      message: "denied by the policy isOwner",
+      extensions: { code: "FORBIDDEN", error: "insufficient_scope" },
+    });
+    expect(resolved).toEqual(["public"]);
+    expect(counts.isOwner).toBe(1);
+  });
+
+  it("code-first extensions.directives.auth takes acr, maxAge, organization and policy too", async () => {
+    const auth = createAuth({
+      issuer: issuer.url,
+      audience: issuer.audience,
+      dpop: { mode: "disabled" },
+      policies: { flag: ({ claims }) => claims.scope === "beta" },
+    });
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: "Query",
+        fields: {
+          beta: {
+            type: GraphQLString,
+            resolve: () => "beta",
+            extensions: { directives: { auth: { policy: "flag", maxAge: 60 } } },
+          },
+          org: {
+            type: GraphQLString,
+            resolve: () => "org",
+            extensions: { directives: [{ name: "auth", args: { organization: ["org_a"] } }] },
+          },
+        },
+      }),
+    });
+    const yoga = createYoga({ schema, plugins: [useAuth(auth)], logging: false });
+    const now = Math.floor(Date.now() / 1000);
+    const good = await issuer.sign({ scope: "beta", auth_time: now, org_id: "org_a" });
+    expect((await post(yoga, { query: "{ beta org }" }, { token: good })).body).toEqual({
+      data: { beta: "beta", org: "org" },
+    });
+    const old = await issuer.sign({ scope: "beta", auth_time: now - 120 });
+    const a = await post(yoga, { query: "{ beta }" }, { token: old });
+    expect(a.status).toBe(401);
+    expect(a.headers.get("www-authenticate")).toContain("max_age=60");
+    const noFlag = await issuer.sign({ auth_time: now });
+    expect((await post(yoga, { query: "{ beta }" }, { token: noFlag })).status).toBe(403);
+    const otherOrg = await issuer.sign({ org_id: "org_b" });
+    expect((await post(yoga, { query: "{ org }" }, { token: otherOrg })).status).toBe(403);
   });
 
   it("a throwing policy is a 500 server_error, never an allow", async () => {
