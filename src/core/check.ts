@@ -45,7 +45,7 @@ export function checkCredentials(
     });
   }
   // Synchronous when the verification is (a cached token, or keys at hand with node:crypto).
-  const verified = verifier.verify(credentials.token, view);
+  const verified = verifier.verify(credentials.token, view, credentials.jwsShaped);
   if (isPromiseLike(verified)) return Promise.resolve(verified).then((v) => asBearer(v, d.mode));
   return asBearer(verified, d.mode);
 }
@@ -81,7 +81,7 @@ async function checkDpop(
   if (Array.isArray(proofHeader) || proofHeader.includes(",")) {
     throw new InvalidDpopProofError("more than one DPoP proof", { reason: "dpop_proof" });
   }
-  const verified = await verifier.verify(credentials.token, view);
+  const verified = await verifier.verify(credentials.token, view, credentials.jwsShaped);
   const jkt = (verified.payload as AccessTokenClaims).cnf?.jkt;
   if (typeof jkt !== "string") {
     throw new InvalidTokenError("access token is not DPoP-bound", { reason: "dpop_proof" });

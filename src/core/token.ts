@@ -13,6 +13,11 @@ export const MAX_TOKEN_LENGTH = 16 * 1024;
 export interface Credentials {
   scheme: "Bearer" | "DPoP";
   token: string;
+  /**
+   * Set when the token was found to be three base64url segments (a compact JWS shape), so the
+   * JWS decoder need not scan its characters again.
+   */
+  jwsShaped?: boolean;
 }
 
 /** Either credentials or the error explaining why there are none; internal. */
@@ -20,6 +25,8 @@ export type Extraction = { ok: true; credentials: Credentials } | { ok: false; e
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+// Three unpadded base64url segments: a compact JWS (a subset of b64token).
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** Whether `s` is an RFC 6750 b64token. */
 export function isB64Token(s: string): boolean {
@@ -76,6 +83,10 @@ export function parseAuthorization(value: string): Extraction {
   // Fast path for the common exact form `Bearer <token>`.
   if (value.startsWith("Bearer ") && value.length <= MAX_TOKEN_LENGTH + 7) {
     const token = value.slice(7);
+    // One scan for the common case: a JWS shape is a b64token, and the decoder needs no other.
+    if (JWS_SHAPE.test(token)) {
+      return { ok: true, credentials: { scheme: "Bearer", token, jwsShaped: true } };
+    }
     if (isB64Token(token)) return { ok: true, credentials: { scheme: "Bearer", token } };
   }
   if (value.length > MAX_TOKEN_LENGTH + 16) {

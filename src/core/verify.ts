@@ -99,6 +99,7 @@ export class Verifier {
   readonly introspector: Introspector | undefined;
   private readonly headers = new BoundedMemo<ProtectedHeaderParameters>(MAX_HEADERS);
   private readonly inFlight = new Map<string, InFlight>();
+  private readonly knownHeader = (segment: string) => this.headers.get(segment);
   /** Access-token signature verifications run (cache hits and shared verifications run none). */
   signatureChecks = 0;
   /** Verifications answered by joining one already in flight for the same token. */
@@ -131,7 +132,7 @@ export class Verifier {
    * the issuer's keys at hand and node:crypto), else a promise of it. Fails with an
    * {@link AuthError} only: thrown when it fails at once, else as the rejection.
    */
-  verify(token: string, view: RequestView | undefined): MaybePromise<Verified> {
+  verify(token: string, view: RequestView | undefined, shaped = false): MaybePromise<Verified> {
     try {
       const now = Date.now() / 1000;
       const hit = this.cache?.get(token, now);
@@ -139,12 +140,12 @@ export class Verifier {
         const still = this.stillValid(token, hit.value, view);
         if (isPromiseLike(still)) {
           return Promise.resolve(still)
-            .then((ok) => (ok ? hit.value.verified : this.shared(token, view, now)))
+            .then((ok) => (ok ? hit.value.verified : this.shared(token, view, now, shaped)))
             .catch(internal);
         }
         if (still) return hit.value.verified;
       }
-      const result = this.shared(token, view, now);
+      const result = this.shared(token, view, now, shaped);
       return isPromiseLike(result) ? Promise.resolve(result).catch(internal) : result;
     } catch (error) {
       return internal(error);
@@ -161,14 +162,15 @@ export class Verifier {
     token: string,
     view: RequestView | undefined,
     now: number,
+    shaped: boolean,
   ): MaybePromise<Verified> {
-    const key = tokenKey(token);
-    const flight = this.inFlight.get(key);
+    const flight = this.inFlight.size === 0 ? undefined : this.inFlight.get(tokenKey(token));
     if (flight?.token === token) return this.join(flight, token, view, now);
-    const result = this.run(token, view, now);
+    const result = this.run(token, view, now, shaped);
     // A verification that finished at once left nothing in flight to share (and cached itself).
     if (!isPromiseLike(result)) return result;
     const promise = Promise.resolve(result);
+    const key = tokenKey(token);
     if (flight === undefined && this.inFlight.size < MAX_IN_FLIGHT) {
       const entry: InFlight = { token, promise };
       this.inFlight.set(key, entry);
@@ -244,8 +246,13 @@ export class Verifier {
    * (an issuer resolver, a key fetch, WebCrypto, an async claims schema, introspection)
    * continues in a `.then` only when it returned one. Throws or rejects with the failure.
    */
-  private run(token: string, view: RequestView | undefined, now: number): MaybePromise<Verified> {
-    const jws = decodeJws(token, (segment) => this.headers.get(segment));
+  private run(
+    token: string,
+    view: RequestView | undefined,
+    now: number,
+    shaped = false,
+  ): MaybePromise<Verified> {
+    const jws = decodeJws(token, this.knownHeader, shaped);
     if (typeof jws === "string") {
       // Auth0 issues opaque or encrypted access tokens when the token request names no
       // audience: point at the fix.
