@@ -13,7 +13,7 @@ export const MAX_INTROSPECTIONS_IN_FLIGHT = 10_000;
 /** A full in-flight table; the caller answers 503 with `Retry-After`. */
 export class TooManyIntrospectionsError extends Error {
   constructor() {
-    super(`more than ${MAX_INTROSPECTIONS_IN_FLIGHT} introspection requests in flight`);
+    super("too many introspection requests in flight");
     this.name = "TooManyIntrospectionsError";
   }
 }
@@ -38,6 +38,8 @@ export class IntrospectionCache {
     readonly max: number,
     readonly maxAge: number,
     readonly negativeMaxAge: number,
+    /** Distinct introspections in flight at most (a parameter for tests). */
+    readonly maxInFlight: number = MAX_INTROSPECTIONS_IN_FLIGHT,
   ) {}
 
   /** Entries held now (active + inactive), for tests and metrics. */
@@ -58,7 +60,7 @@ export class IntrospectionCache {
     if (hit) return hit.answer;
     const pending = this.inflight.get(key);
     if (pending) return pending;
-    if (this.inflight.size >= MAX_INTROSPECTIONS_IN_FLIGHT) {
+    if (this.inflight.size >= this.maxInFlight) {
       return Promise.reject(new TooManyIntrospectionsError());
     }
     this.started++;

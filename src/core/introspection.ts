@@ -78,8 +78,18 @@ export class Introspector {
   private async answer(token: string, now: number): Promise<IntrospectionAnswer> {
     const h = sha256b64u(token);
     const key = isPromiseLike(h) ? await h : h;
-    const got = this.cache.get(key, now, () => this.load(token));
-    return isPromiseLike(got) ? await got : got;
+    try {
+      const got = this.cache.get(key, now, () => this.load(token));
+      return isPromiseLike(got) ? await got : got;
+    } catch (error) {
+      if (!(error instanceof TooManyIntrospectionsError)) throw error;
+      // The in-flight table is full (a flood of distinct new tokens): shed, never allow.
+      throw new TemporarilyUnavailableError("token introspection is temporarily unavailable", {
+        reason: "introspection_unavailable",
+        cause: error,
+        headers: { "Retry-After": "1" },
+      });
+    }
   }
 
   /** One request to the endpoint; every failure becomes the 503 (never an allow). */
@@ -93,8 +103,7 @@ export class Introspector {
       }
       return answer;
     } catch (cause) {
-      const full = cause instanceof TooManyIntrospectionsError;
-      if (!full && !this.warned) {
+      if (!this.warned) {
         this.warned = true;
         this.o.logger.warn(
           `scopegate: token introspection failed (${describeError(cause)}); requests with tokens not in the introspection cache get 503 (Retry-After ${retryAfter} s). Check introspection.endpoint, the client credentials and that the issuer is reachable.`,
@@ -103,7 +112,7 @@ export class Introspector {
       throw new TemporarilyUnavailableError("token introspection is temporarily unavailable", {
         reason: "introspection_unavailable",
         cause,
-        headers: { "Retry-After": String(Math.max(1, Math.ceil(full ? 1 : retryAfter))) },
+        headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfter))) },
       });
     }
   }
