@@ -109,7 +109,7 @@ describe("time claims at the clock-tolerance boundary (controlled Date)", () => 
   it("iat: one second past the tolerance in the future → 401; exactly at it → passes", async ({
     onTestFinished,
   }) => {
-    const clock = controlledDate(onTestFinished, T0);
+    controlledDate(onTestFinished, T0);
     const now = T0 / 1000;
     const future = await issuer.sign({ sub: "ahead", iat: now + 6, exp: now + 3600 });
     const edge = await issuer.sign({ sub: "edge", iat: now + 5, exp: now + 3600 });
