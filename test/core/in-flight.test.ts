@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_IN_FLIGHT } from "../../src/core/verify.js";
 import { type Auth, createAuth } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
 
@@ -158,4 +159,29 @@ describe("in-flight sharing: concurrent first sights of one token", () => {
       replays.filter((r) => !r.ok && r.status === 400 && r.reason === "dpop_replay"),
     ).toHaveLength(19);
   });
+});
+
+describe("in-flight sharing is bounded", () => {
+  it(`at most ${MAX_IN_FLIGHT} distinct tokens are shared at once; beyond that each is verified on its own`, async () => {
+    const es = await createTestIssuer({ defaultAlg: "ES256" });
+    try {
+      const auth = createAuth({ issuer: es.url, audience: es.audience });
+      const tokens: string[] = [];
+      for (let i = 0; i <= MAX_IN_FLIGHT; i++) tokens.push(await es.sign({ sub: `u${i}` }));
+      const first = tokens[0] as string;
+      const extra = tokens[MAX_IN_FLIGHT] as string;
+      // Not warmed up: every verification waits for the first key fetch, so all are in flight.
+      const all = [...tokens, first, extra].map((t) =>
+        request(auth, { authorization: `Bearer ${t}` }),
+      );
+      const results = await Promise.all(all);
+      expect(results.every((r) => r.ok)).toBe(true);
+      // The first token's second request joined its flight; the 10 001st token was never
+      // registered (the map was full), so its second request verified on its own.
+      expect(auth.stats.sharedVerifications).toBe(1);
+      expect(auth.stats.signatureChecks).toBe(MAX_IN_FLIGHT + 2);
+    } finally {
+      await es.close();
+    }
+  }, 60_000);
 });
