@@ -1,24 +1,37 @@
 #!/usr/bin/env node
 /**
- * Writes MUTATION.md from Stryker's JSON report (reports/mutation/mutation.json, written by
+ * Writes MUTATION.md from Stryker's JSON report(s) (reports/mutation/mutation.json, written by
  * `npm run test:mutation`): the score per folder, which files the run covered (and which it
  * did not), and every surviving or uncovered mutant with file:line, the mutation and its
- * reason from scripts/mutation-reasons.mjs ("not triaged yet" when it has none).
+ * reason from scripts/mutation-reasons.mjs ("not triaged yet" when it has none). Several
+ * reports (runs of one file each, `--mutate <file>`) are merged, a later one winning per file.
  *
- * Usage: node scripts/mutation-summary.mjs [report.json] [out.md]
+ * Usage: node scripts/mutation-summary.mjs [--out MUTATION.md] [report.json ...]
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { REASONS, RUN_NOTES } from "./mutation-reasons.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
-const reportPath = process.argv[2] ?? join(root, "reports/mutation/mutation.json");
-const outPath = process.argv[3] ?? join(root, "MUTATION.md");
+const args = process.argv.slice(2);
+const outAt = args.indexOf("--out");
+const outPath = outAt >= 0 ? args.splice(outAt, 2)[1] : join(root, "MUTATION.md");
+const reportPaths = args.length > 0 ? args : [join(root, "reports/mutation/mutation.json")];
 const FOLDERS = ["src/core", "src/trpc", "src/graphql", "src/redis"];
 const GOALS = { "src/core": 95, "src/trpc": 90, "src/graphql": 90, "src/redis": 90 };
 
-const report = JSON.parse(readFileSync(reportPath, "utf8"));
-const rel = (p) => relative(root, join(root, p)).replaceAll("\\", "/");
+/** Report paths are relative to the directory Stryker ran in (its sandbox root). */
+const rel = (p) => {
+  const at = p.replaceAll("\\", "/").lastIndexOf("src/");
+  return at >= 0 ? p.replaceAll("\\", "/").slice(at) : p;
+};
+const report = { files: {} };
+let newest = 0;
+for (const path of reportPaths) {
+  const one = JSON.parse(readFileSync(path, "utf8"));
+  for (const [file, data] of Object.entries(one.files)) report.files[rel(file)] = data;
+  newest = Math.max(newest, statSync(path).mtimeMs);
+}
 
 /** Stryker's score: (killed + timeout) / (killed + timeout + survived + no coverage). */
 const tally = () => ({
@@ -87,6 +100,8 @@ const listTs = (dir) =>
 const inReport = new Set(byFile.map((f) => f.p));
 const notRun = FOLDERS.flatMap(listTs).filter((p) => !inReport.has(p));
 
+/** A survivor whose reason says no input can tell it from the original. */
+const isEquivalent = (m) => /^Equivalent\b/.test(m.reason ?? "");
 const esc = (s) => s.replaceAll("|", "\\|").replaceAll("`", "'");
 const lines = [
   "# Mutation testing",
@@ -95,7 +110,7 @@ const lines = [
   "(config: `stryker.config.mjs`, tests: `vitest.mutation.config.ts`). Do not edit by hand: explain a",
   "survivor in `scripts/mutation-reasons.mjs` and regenerate.",
   "",
-  `Report: ${new Date(statSync(reportPath).mtime).toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+  `Report: ${new Date(newest).toISOString().slice(0, 16).replace("T", " ")} UTC (${reportPaths.length} report file(s) merged).`,
   "",
   ...RUN_NOTES,
   "",
@@ -104,11 +119,14 @@ const lines = [
   "Score = (killed + timed out) / (killed + timed out + survived + not covered); mutants that do not",
   "compile (TypeScript checker) are not counted. A folder with no file in this run shows –.",
   "",
-  "| Folder | Goal | Score | Killed | Timed out | Survived | Not covered | Type errors |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| Folder | Goal | Score | Score without equivalent mutants | Killed | Timed out | Survived | Equivalent (of survived) | Not covered | Type errors |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...FOLDERS.map((f) => {
     const t = byFolder.get(f);
-    return `| ${f} | ≥ ${GOALS[f]} % | ${pct(score(t))} | ${t.killed} | ${t.timeout} | ${t.survived} | ${t.noCoverage} | ${t.compileError} |`;
+    const eq = left.filter((m) => m.p.startsWith(`${f}/`) && isEquivalent(m)).length;
+    const valid = t.killed + t.timeout + t.survived + t.noCoverage - eq;
+    const net = valid === 0 ? null : ((t.killed + t.timeout) / valid) * 100;
+    return `| ${f} | ≥ ${GOALS[f]} % | ${pct(score(t))} | ${pct(net)} | ${t.killed} | ${t.timeout} | ${t.survived} | ${eq} | ${t.noCoverage} | ${t.compileError} |`;
   }),
   "",
   "## Files in this run",
