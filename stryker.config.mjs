@@ -2,8 +2,9 @@
  * Mutation testing (issue 18): `npm run test:mutation` mutates src/core, src/trpc,
  * src/graphql and src/redis and runs the vitest suite against each mutant (in a sandbox copy
  * under .stryker-tmp, never in place). Incremental: results of unchanged code and tests are
- * reused from reports/stryker-incremental.json (committed), so a re-run after a change only
- * tests what changed. `node scripts/mutation-summary.mjs` writes MUTATION.md from the report.
+ * reused from reports/stryker-incremental.json (kept local, git-ignored: it holds every
+ * test's coverage, ~0.7 MB per source file), so a re-run after a change only tests what
+ * changed. `node scripts/mutation-summary.mjs` writes MUTATION.md from the report.
  * Not part of `npm test` or CI: a full run takes hours on a 2-core machine.
  *
  * Pass files to run a part: `npm run test:mutation -- --mutate src/core/nonce.ts`.
