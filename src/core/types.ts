@@ -37,7 +37,13 @@ export interface AccessTokenClaims extends JWTPayload {
   /** Authorized party (Auth0, OIDC). */
   azp?: string;
   /** Confirmation claim of sender-constrained tokens (RFC 9449 `jkt`). */
-  cnf?: { jkt?: string; [k: string]: unknown };
+  cnf?: {
+    /** RFC 9449: SHA-256 thumbprint of the DPoP key the token is bound to. */
+    jkt?: string;
+    /** RFC 8705 §3.1: SHA-256 thumbprint of the client certificate the token is bound to. */
+    "x5t#S256"?: string;
+    [k: string]: unknown;
+  };
   /** Authentication context class of the login (step-up, RFC 9470); Auth0 MFA: {@link AUTH0_MFA_ACR}. */
   acr?: string;
   /** Authentication methods of the login, e.g. `["pwd", "mfa"]` (Auth0 adds `"mfa"` after MFA). */
