@@ -42,3 +42,42 @@ export async function bundledScopegate(opts: {
   writeFileSync(file, out.outputFiles[0]?.text ?? "");
   return import(pathToFileURL(file).href) as Promise<typeof import("scopegate")>;
 }
+
+/**
+ * Bundles a script with scopegate's sources into it (esbuild, no `keepNames`, as tsup builds
+ * the package) and every other package left as an import; returns the path to run. The
+ * bundle is written under `node_modules/.cache/` so that those imports resolve.
+ */
+export async function bundleScript(entry: string, name: string): Promise<string> {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const out = join(root, "node_modules", ".cache", "scopegate-bench", `${name}.mjs`);
+  await build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    logLevel: "silent",
+    // Node built-ins and dependencies stay imports; `scopegate…` resolves to src through
+    // tsconfig's paths and is bundled (one copy shared by all its subpaths).
+    plugins: [
+      {
+        name: "dependencies-external",
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path === "scopegate" || args.path.startsWith("scopegate/")
+              ? undefined
+              : { path: args.path, external: true },
+          );
+        },
+      },
+    ],
+  });
+  // Started through a one-line launcher, so that `process.argv[1]` is not the bundle: the
+  // examples' "run as main" checks compare it with their own `import.meta.url`, which in a
+  // bundle is everyone's.
+  const launcher = join(root, "node_modules", ".cache", "scopegate-bench", `${name}-main.mjs`);
+  writeFileSync(launcher, `await import(${JSON.stringify(pathToFileURL(out).href)});\n`);
+  return launcher;
+}
