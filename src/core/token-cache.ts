@@ -26,6 +26,11 @@ export interface CacheEntry<V> {
  */
 export class TokenCache<V> {
   private readonly map = new Map<string, CacheEntry<V>>();
+  /**
+   * The entry of the last hit: a request asks twice for the same token string (the syntax
+   * shortcut, then the verification), and the same string object compares in O(1).
+   */
+  private last: CacheEntry<V> | undefined;
 
   constructor(
     readonly max: number,
@@ -33,12 +38,14 @@ export class TokenCache<V> {
   ) {}
 
   get(token: string, now: number): CacheEntry<V> | undefined {
-    const e = this.map.get(keyOf(token));
+    const last = this.last;
+    const e = last !== undefined && last.token === token ? last : this.map.get(keyOf(token));
     if (!e || e.token !== token) return undefined;
     if (now >= e.until || now < e.from) {
-      if (now >= e.until) this.map.delete(keyOf(token));
+      if (now >= e.until) this.delete(token);
       return undefined;
     }
+    this.last = e;
     // Insertion-order eviction (not LRU): refreshing recency would cost two more hash-map
     // operations on a ~1 KB key per hit; an evicted hot token is simply verified once more.
     return e;
@@ -46,6 +53,7 @@ export class TokenCache<V> {
 
   set(token: string, entry: CacheEntry<V>): void {
     if (this.max <= 0) return;
+    this.last = undefined;
     const key = keyOf(token);
     this.map.delete(key);
     if (this.map.size >= this.max) {
@@ -56,6 +64,7 @@ export class TokenCache<V> {
   }
 
   delete(token: string): void {
+    if (this.last?.token === token) this.last = undefined;
     const key = keyOf(token);
     if (this.map.get(key)?.token === token) this.map.delete(key);
   }
