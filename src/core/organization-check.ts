@@ -44,26 +44,3 @@ export function withOrganization(
     ? Promise.resolve(m).then((matcher) => assertAllowed(checked, matcher))
     : assertAllowed(checked, m);
 }
-
-/**
- * Whether a cached verification passes the check synchronously. `false` (a refusal, a
- * resolver that answers with a promise or throws) sends the request down the full path,
- * which reports the outcome.
- */
-export function organizationPassesNow(
-  checked: Checked,
-  view: RequestView | undefined,
-  org: OrganizationCheck,
-): boolean {
-  try {
-    const m = org(view);
-    if (isPromiseLike(m)) {
-      // Not awaited here: the full path calls the resolver again. Keep the rejection handled.
-      Promise.resolve(m).catch(() => {});
-      return false;
-    }
-    return organizationAllowed(checked.payload as Record<string, unknown>, m);
-  } catch {
-    return false;
-  }
-}
