@@ -25,7 +25,8 @@ const isUserType = (type: GraphQLNamedType): boolean => !type.name.startsWith("_
  * Walks `schema.getTypeMap()` and reads `@auth` (and, unless turned off, Federation's
  * `@authenticated` / `@requiresScopes`, by their `@link` names) from `astNode`,
  * `extensionASTNodes` and code-first `extensions.directives` of every type and field.
- * Throws a `ConfigurationError` for an invalid directive use and for `@policy`.
+ * Throws a `ConfigurationError` for an invalid directive use and for a policy name that is
+ * not in `names.policyNames`.
  */
 export function collectRequirements(
   schema: GraphQLSchema,

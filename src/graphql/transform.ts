@@ -57,7 +57,10 @@ const wrappedFields = new WeakSet<object>();
  * (code-first graphql-js, Nexus, Pothos: `{ auth: { scopes } }` or
  * `[{ name: "auth", args: { scopes } }]`), with the same validation. Federation's
  * directives are also read under the names the schema's `@link(import:)` gives them; a
- * `@policy` is a `ConfigurationError` (scopegate has no policy handler for it).
+ * `@policy(policies: [["a", "b"], ["c"]])` (OR of AND) runs the named policies of
+ * `createAuth({ policies })`; a policy name not in `options.policies` is a
+ * `ConfigurationError` here. Policies reading only arguments are checked before execution by
+ * `checkOperation`; `usesParent` ones here, at resolve time, once per parent object.
  *
  * @example
  * ```ts
@@ -122,7 +125,7 @@ const EXPIRED: unique symbol = Symbol("scopegate.expired");
 function subscribeGuard(next: Resolver | undefined, requirement: Requirement): Resolver {
   const inner = next ?? defaultFieldResolver;
   return async function scopegateSubscribe(source, args, context, info) {
-    await enforce(context, requirement, info);
+    await enforce(context, requirement, info, args, source);
     const stream: unknown = await inner(source, args, context, info);
     const state = authStateOf(context);
     const exp = state?.expiresAt();

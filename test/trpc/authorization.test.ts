@@ -224,6 +224,18 @@ describe("requireOrganization", () => {
     expect((await failure((await as({ org_name: "globex" })).acme.query())).status).toBe(403);
   });
 
+  it("AuthState.hasOrganization answers the same rule", async () => {
+    const token = await issuer.sign({ org_id: "org_g", org_name: "globex" });
+    const { auth } = api.auth.createAuthContext({ headers: { authorization: bearer(token) } });
+    await expect(auth.hasOrganization()).resolves.toBe(true);
+    await expect(auth.hasOrganization("GLOBEX")).resolves.toBe(true);
+    await expect(auth.hasOrganization(["org_acme"])).resolves.toBe(false);
+    const none = api.auth.createAuthContext({
+      headers: { authorization: bearer(await issuer.sign({})) },
+    });
+    await expect(none.auth.hasOrganization()).resolves.toBe(false);
+  });
+
   it("a bad organization list is a ConfigurationError at once", () => {
     expect(() => requireOrganization([])).toThrow(ConfigurationError);
     expect(() => requireOrganization(" org_a")).toThrow(/requireOrganization/);
