@@ -120,7 +120,6 @@ describe.concurrent("nothing cached: 503 + Retry-After, one attempt per retry wi
 
     const started = Date.now();
     const first = await burst(server, tokens);
-    const elapsed = Date.now() - started;
     for (const res of first) {
       expect(res.status).toBe(503);
       expect(res.headers["retry-after"]).toBe(String(retryAfter));
@@ -134,9 +133,9 @@ describe.concurrent("nothing cached: 503 + Retry-After, one attempt per retry wi
     expect(issuer.hits[failing]).toBeGreaterThanOrEqual(1);
     expect(issuer.hits[failing]).toBeLessThanOrEqual(bound(started));
     if (failing === "discovery") expect(issuer.hits.jwks).toBe(0);
-    // "slow" is cut by the 1 s timeout, not the 10 s delay: the only bound that separates the
-    // two is below 10 s, so the margin over the 1 s timeout is as wide as it can be (9x).
-    expect(elapsed).toBeLessThan(9_000);
+    // "slow" is cut by the 1 s timeout, not the 10 s delay: a slow answer is a valid document,
+    // so without the timeout these requests would have waited for it and got 200, not 503.
+    // (No wall-clock bound: a 9 s one failed at 9.4 s for "down" under mutation-testing load.)
 
     const second = await burst(server, tokens.slice(0, 20));
     expect(new Set(second.map((r) => r.status))).toEqual(new Set([503]));
