@@ -1,6 +1,7 @@
 import type { JWK, JWTPayload, ProtectedHeaderParameters } from "jose";
 import { type ClaimRules, checkClaims } from "./claims.js";
 import { AuthError, InvalidTokenError, ServerError } from "./errors.js";
+import { Flights } from "./in-flight.js";
 import { Introspector } from "./introspection.js";
 import { selectKeys } from "./jwk.js";
 import { type DecodedJws, decodeJws } from "./jws.js";
@@ -13,7 +14,8 @@ import { readPermissions, readScopes } from "./scopes.js";
 import { UnusableKeyError, verifySignature } from "./signature.js";
 import { issuePaths, type StandardSchemaV1 } from "./standard-schema.js";
 import { KeySources } from "./tenants.js";
-import { TokenCache, tokenKey } from "./token-cache.js";
+import { TokenCache } from "./token-cache.js";
+import { checkAccessTokenHeader } from "./token-header.js";
 
 /** The outcome of a successful verification; internal. */
 export interface Verified {
@@ -67,28 +69,11 @@ interface Attempt {
   generation: number;
 }
 
-const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt"]);
 /** Keys a token without `kid` is tried against, at most (in JWKS order). */
 const MAX_KIDLESS_CANDIDATES = 3;
 const STRICT_CLAIMS = ["client_id", "jti", "sub", "iat"];
 /** Distinct token headers remembered (decoded and checked once); only verified tokens' headers. */
 const MAX_HEADERS = 64;
-/**
- * Distinct tokens whose verification is shared while in flight; beyond it a token is verified
- * on its own (correct, just not shared), so the map cannot grow with a flood.
- */
-export const MAX_IN_FLIGHT = 10_000;
-
-interface InFlight {
-  token: string;
-  promise: Promise<Verified>;
-}
-
-/**
- * Verifies JWT access tokens against the configured issuers; internal. Signatures are checked
- * synchronously with node:crypto where available (keys imported once), else through jose /
- * WebCrypto; successful verifications are cached per token.
- */
 export class Verifier {
   /** The issuers' key sources (bounded when a resolver admits issuers). */
   readonly sources: KeySources;
@@ -98,7 +83,7 @@ export class Verifier {
   /** RFC 7662 introspection (opaque tokens; JWTs too with `jwt: "always"`). */
   readonly introspector: Introspector | undefined;
   private readonly headers = new BoundedMemo<ProtectedHeaderParameters>(MAX_HEADERS);
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly flights = new Flights<Verified>();
   private readonly knownHeader = (segment: string) => this.headers.get(segment);
   /** Access-token signature verifications run (cache hits and shared verifications run none). */
   signatureChecks = 0;
@@ -164,26 +149,18 @@ export class Verifier {
     now: number,
     shaped: boolean,
   ): MaybePromise<Verified> {
-    const flight = this.inFlight.size === 0 ? undefined : this.inFlight.get(tokenKey(token));
-    if (flight?.token === token) return this.join(flight, token, view, now);
+    const flight = this.flights.find(token);
+    if (flight) return this.join(flight, token, view, now);
     const result = this.run(token, view, now, shaped);
     // A verification that finished at once left nothing in flight to share (and cached itself).
     if (!isPromiseLike(result)) return result;
     const promise = Promise.resolve(result);
-    const key = tokenKey(token);
-    if (flight === undefined && this.inFlight.size < MAX_IN_FLIGHT) {
-      const entry: InFlight = { token, promise };
-      this.inFlight.set(key, entry);
-      const settle = () => {
-        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
-      };
-      promise.then(settle, settle);
-    }
+    this.flights.track(token, promise);
     return promise;
   }
 
   private async join(
-    flight: InFlight,
+    flight: Promise<Verified>,
     token: string,
     view: RequestView | undefined,
     now: number,
@@ -191,7 +168,7 @@ export class Verifier {
     this.sharedVerifications++;
     let v: Verified;
     try {
-      v = await flight.promise;
+      v = await flight;
     } catch (error) {
       if (this.o.resolver && error instanceof AuthError && error.reason === "issuer_not_allowed") {
         return this.run(token, view, now);
@@ -274,7 +251,7 @@ export class Verifier {
     // A remembered header passed checkHeader (which depends only on the options) before.
     const header = jws.headerKnown
       ? (jws.header as ProtectedHeaderParameters)
-      : this.checkHeader(jws.header);
+      : checkAccessTokenHeader(jws.header, this.o);
     const iss = jws.payload.iss;
     if (typeof iss !== "string" || iss === "") {
       throw invalid("token has no issuer", "issuer_not_allowed");
@@ -414,31 +391,6 @@ export class Verifier {
     }
     if (skipped) throw invalid("token does not fit the issuer's key", "invalid_signature", skipped);
     throw invalid("signature verification failed", "invalid_signature");
-  }
-
-  private checkHeader(header: Record<string, unknown>): ProtectedHeaderParameters {
-    const { alg, typ, cty, kid, crit, b64 } = header;
-    if (typeof alg !== "string" || !this.o.algorithms.includes(alg)) {
-      throw invalid("token algorithm is not accepted", "algorithm_not_allowed");
-    }
-    if (kid !== undefined && (typeof kid !== "string" || kid.length > 256)) {
-      throw invalid("malformed token header: bad kid", "malformed_token");
-    }
-    const type = typeof typ === "string" ? typ.toLowerCase().replace(/^application\//, "") : typ;
-    if (type !== undefined && (typeof type !== "string" || !ACCESS_TOKEN_TYPES.has(type))) {
-      throw invalid("token type is not an access token", "wrong_token_type");
-    }
-    if (this.o.strict && type !== "at+jwt") {
-      throw invalid("token type must be at+jwt (RFC 9068)", "wrong_token_type");
-    }
-    if (cty !== undefined) {
-      throw invalid("nested or content-typed tokens are not accepted", "nested_token");
-    }
-    // No JWS extension is understood, so any crit (RFC 7515 §4.1.11) or b64 (RFC 7797) is refused.
-    if (crit !== undefined || b64 !== undefined) {
-      throw invalid("unsupported token header", "unsupported_header");
-    }
-    return header as ProtectedHeaderParameters;
   }
 
   /** The resolver's answer for this request, as an O(1) issuer check. */

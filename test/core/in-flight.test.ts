@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_IN_FLIGHT } from "../../src/core/verify.js";
+import { MAX_IN_FLIGHT } from "../../src/core/in-flight.js";
 import { type Auth, createAuth } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
 
