@@ -1,4 +1,9 @@
-import { ConfigurationError, TemporarilyUnavailableError } from "./errors.js";
+import {
+  AuthError,
+  ConfigurationError,
+  ServerError,
+  TemporarilyUnavailableError,
+} from "./errors.js";
 import { checkIssuerUrl, domainToIssuer } from "./issuer-url.js";
 import { DeadlineError, isPromiseLike, type MaybePromise, withDeadline } from "./maybe.js";
 import type { NonceProvider } from "./nonce.js";
@@ -108,4 +113,25 @@ export function wrapResolver(
       throw cause;
     });
   };
+}
+
+/**
+ * The error of a user callback that failed (a resolver, a policy); internal: an
+ * {@link AuthError} as it is, a missed deadline as a 503 `temporarily_unavailable` with
+ * `Retry-After: 1`, anything else as a 500 with its cause kept (never an allow, never a 401).
+ */
+export function callbackFailure(
+  cause: unknown,
+  unavailable: { description: string; reason: AuthError["reason"] },
+  failed: { description: string; reason: AuthError["reason"] },
+): AuthError {
+  if (cause instanceof AuthError) return cause;
+  if (cause instanceof DeadlineError) {
+    return new TemporarilyUnavailableError(unavailable.description, {
+      reason: unavailable.reason,
+      cause,
+      headers: { "Retry-After": "1" },
+    });
+  }
+  return new ServerError(failed.description, { reason: failed.reason, cause });
 }

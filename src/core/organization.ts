@@ -1,12 +1,12 @@
+import { callbackFailure } from "./callbacks.js";
 import {
-  AuthError,
+  type AuthError,
   ConfigurationError,
   InsufficientScopeError,
   InvalidTokenError,
   ServerError,
-  TemporarilyUnavailableError,
 } from "./errors.js";
-import { DeadlineError, isPromiseLike, type MaybePromise, withDeadline } from "./maybe.js";
+import { isPromiseLike, type MaybePromise, withDeadline } from "./maybe.js";
 import type { RequestView } from "./request.js";
 import type { HeaderLookup } from "./types.js";
 
@@ -156,18 +156,14 @@ export function resolveOrganization(value: unknown, seconds: number): Organizati
 }
 
 function resolverFailure(cause: unknown): AuthError {
-  if (cause instanceof AuthError) return cause;
-  if (cause instanceof DeadlineError) {
-    return new TemporarilyUnavailableError("the organization resolver is temporarily unavailable", {
-      reason: "resolver_unavailable",
-      cause,
-      headers: { "Retry-After": "1" },
-    });
-  }
-  return new ServerError("internal error while resolving the allowed organizations", {
-    reason: "internal",
+  return callbackFailure(
     cause,
-  });
+    {
+      description: "the organization resolver is temporarily unavailable",
+      reason: "resolver_unavailable",
+    },
+    { description: "internal error while resolving the allowed organizations", reason: "internal" },
+  );
 }
 
 /** The API-wide refusal (checked like the issuer): 401 `invalid_token`. */

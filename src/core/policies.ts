@@ -1,11 +1,11 @@
+import { callbackFailure } from "./callbacks.js";
 import {
-  AuthError,
+  type AuthError,
   ConfigurationError,
   InsufficientScopeError,
   ServerError,
-  TemporarilyUnavailableError,
 } from "./errors.js";
-import { DeadlineError, withDeadline } from "./maybe.js";
+import { withDeadline } from "./maybe.js";
 
 /**
  * Named policies: rules scopes cannot express ("owner of this resource", "same tenant as the
@@ -200,18 +200,11 @@ function unknownAtRequest(name: string): ServerError {
 }
 
 function policyFailure(name: string, cause: unknown): AuthError {
-  if (cause instanceof AuthError) return cause;
-  if (cause instanceof DeadlineError) {
-    return new TemporarilyUnavailableError("a policy check is temporarily unavailable", {
-      reason: "policy_timeout",
-      cause,
-      headers: { "Retry-After": "1" },
-    });
-  }
-  return new ServerError(`internal error while evaluating the policy ${name}`, {
-    reason: "policy_failed",
+  return callbackFailure(
     cause,
-  });
+    { description: "a policy check is temporarily unavailable", reason: "policy_timeout" },
+    { description: `internal error while evaluating the policy ${name}`, reason: "policy_failed" },
+  );
 }
 
 /** The 403 of a policy that said no: `insufficient_scope`, reason `policy_denied`, no `scope=`. */
