@@ -9,12 +9,6 @@ import {
 import type { RequestView } from "./request.js";
 
 /**
- * The API-wide `organization` check of `createAuth`, run after every verification of a
- * request — also on the cached-token fast path, so a token cached from one organization's
- * request is still refused on another's; internal.
- */
-
-/**
  * The claims type of an `Auth` whose `organization` option is `O`: with one set, `org_id`
  * is a `string` (a token without it is refused).
  *
@@ -33,7 +27,12 @@ function assertAllowed(checked: Checked, m: OrganizationMatcher): Checked {
   return checked;
 }
 
-/** The verification when its organization is allowed for this request; else the 401. */
+/**
+ * The verification when its organization is allowed for this request; else the 401.
+ * The API-wide `organization` check of `createAuth`, run on every request after the token
+ * check — a cached token too, so a token cached from one organization's request is still
+ * refused on another's; synchronous unless the resolver answers with a promise; internal.
+ */
 export function withOrganization(
   checked: Checked,
   view: RequestView | undefined,
