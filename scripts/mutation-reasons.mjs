@@ -11,6 +11,8 @@ export const REASONS = {
     "Equivalent: the cache only saves an HMAC; recomputing the current period's nonce on every call returns the same value (make() is deterministic).",
   "src/core/nonce.ts:63:ConditionalExpression":
     "Equivalent in result: a cheap early exit before the HMACs. The library calls isValid() only with a string (dpop.ts:149 checks typeof first), and a nonce of another length is refused anyway — safeEqual() returns false on a length mismatch (crypto.ts) — so only the work differs, which a test cannot see without mocking the crypto.",
+  "src/core/token-header.ts:5:StringLiteral":
+    'Killed by test/core/token-header.test.ts "typ: JWT, at+jwt and application/at+jwt (any case) are access-token types" (3 tests fail with `"at+jwt"` → `""`, checked by hand). It shows as survived because the incremental re-run reused this static mutant\'s result from the run before that test existed.',
 };
 
 /** What the last run covered, printed at the top of MUTATION.md. */
@@ -31,6 +33,14 @@ export const RUN_NOTES = [
   "tests). A run of `claims.ts` was started next and stopped in its initial test run by a",
   "wall-clock bound in `test/security/key-faults.test.ts` (9.4 s against 9 s under the",
   "instrumented run's load); that bound is gone, the run was not repeated before the deadline.",
+  "",
+  "Then `src/core/token-header.ts` (split out of verify.ts in issue 15) was run on the quiet",
+  "machine: ~5 s per mutant (78 mutants in 7 minutes), so the whole scope is a matter of hours",
+  "on a quiet machine, not days. Its first run left 9 survivors (the exact descriptions, the",
+  "256-character `kid` edge, the `application/` prefix, `typ: JWT`); the tests added in",
+  "`test/core/token-header.test.ts` kill 8 on the incremental re-run and the ninth by hand",
+  "(see its reason). The reports merged here are git-ignored (`reports/`): a later run merges",
+  "its own reports (`node scripts/mutation-summary.mjs <report.json> …`).",
   "",
   "Before Stryker, the five survivors of the hand-made mutation run of issue 18 were each",
   "re-applied by hand and are now killed by a named test: `iss` by prefix",
