@@ -103,14 +103,14 @@ export function wrapResolver(
     const answer = withDeadline(resolver(input), seconds, `the ${option} resolver`);
     if (!isPromiseLike(answer)) return toCheck(answer);
     return Promise.resolve(answer).then(toCheck, (cause: unknown) => {
-      if (cause instanceof DeadlineError) {
-        throw new TemporarilyUnavailableError("the issuer resolver is temporarily unavailable", {
+      throw callbackFailure(
+        cause,
+        {
+          description: "the issuer resolver is temporarily unavailable",
           reason: "resolver_unavailable",
-          cause,
-          headers: { "Retry-After": "1" },
-        });
-      }
-      throw cause;
+        },
+        { description: "internal error while resolving the allowed issuers", reason: "internal" },
+      );
     });
   };
 }
