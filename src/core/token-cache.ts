@@ -39,7 +39,7 @@ export class TokenCache<V> {
 
   get(token: string, now: number): CacheEntry<V> | undefined {
     const last = this.last;
-    const e = last !== undefined && last.token === token ? last : this.map.get(keyOf(token));
+    const e = last !== undefined && last.token === token ? last : this.map.get(tokenKey(token));
     if (!e || e.token !== token) return undefined;
     if (now >= e.until || now < e.from) {
       if (now >= e.until) this.delete(token);
@@ -54,7 +54,7 @@ export class TokenCache<V> {
   set(token: string, entry: CacheEntry<V>): void {
     if (this.max <= 0) return;
     this.last = undefined;
-    const key = keyOf(token);
+    const key = tokenKey(token);
     this.map.delete(key);
     if (this.map.size >= this.max) {
       const oldest = this.map.keys().next();
@@ -65,7 +65,7 @@ export class TokenCache<V> {
 
   delete(token: string): void {
     if (this.last?.token === token) this.last = undefined;
-    const key = keyOf(token);
+    const key = tokenKey(token);
     if (this.map.get(key)?.token === token) this.map.delete(key);
   }
 
@@ -79,4 +79,3 @@ export class TokenCache<V> {
  * the whole token on every hit.
  */
 export const tokenKey = (token: string): string => (token.length > 32 ? token.slice(-32) : token);
-const keyOf = tokenKey;
