@@ -19,6 +19,14 @@ done
 for f in $(grep -oE '\]\((examples|guides)/[^)#]*' README.md | sed 's/^](//' | sort -u); do
   grep -q "^package/${f%/}" <<<"$listing" || { echo "package-check: README links $f, not in the tarball"; exit 1; }
 done
+# npm's package page links the repository, the README and the issue tracker from these fields.
+node -e '
+  const p = require(process.argv[1]);
+  const repo = /^git\+https:\/\/github\.com\/([^/]+\/[^/.]+)\.git$/.exec(p.repository?.url ?? "")?.[1];
+  if (!repo) throw new Error("package.json: repository.url is not a git+https GitHub URL");
+  if (p.homepage !== `https://github.com/${repo}#readme`) throw new Error("package.json: homepage is not the repository README");
+  if (p.bugs?.url !== `https://github.com/${repo}/issues`) throw new Error("package.json: bugs.url is not the repository issues");
+' "$repo/package.json"
 cd "$tmp"
 npm init -y >/dev/null
 npm pkg set type=module >/dev/null
