@@ -8,7 +8,7 @@ import {
 } from "scopegate";
 import { isAuthError, toGraphQLError } from "./errors.js";
 import { namedScopes, type Requirement } from "./requirements.js";
-import { authStateOf, pathArray } from "./state.js";
+import { authStateOf, expiryJudged, pathArray } from "./state.js";
 
 type Verdict = Promise<AuthError | null>;
 const verdicts = new WeakMap<AuthState<unknown>, Map<Requirement, Verdict>>();
@@ -172,7 +172,9 @@ export async function expiresAt(state: AuthState<unknown>): Promise<number | und
 /**
  * The resolver-side check of the transform: resolves when the context's auth state meets
  * the requirement, rejects with a located `GraphQLError` otherwise. A context without an
- * auth state is denied (fail closed). Subscription events after `exp` are denied too.
+ * auth state is denied (fail closed). Subscription events after `exp` are denied too, unless
+ * a wrapper already judges each event of the context's stream (`expiryJudged`); `phase`
+ * `"subscribe"` (the root field's `subscribe`) always checks `exp`.
  */
 export async function enforce(
   context: unknown,
@@ -180,6 +182,7 @@ export async function enforce(
   info: GraphQLResolveInfo,
   args?: Readonly<Record<string, unknown>>,
   parent?: unknown,
+  phase: "subscribe" | "resolve" = "resolve",
 ): Promise<void> {
   const located = { nodes: info.fieldNodes, path: pathArray(info.path) };
   const state = authStateOf(context);
@@ -195,7 +198,12 @@ export async function enforce(
       ? await evaluatePolicies(state, requirement, "resolve", args, parent)
       : null);
   if (error) throw toGraphQLError(error, located);
-  if (info.operation.operation === "subscription") {
+  const judged =
+    phase === "resolve" &&
+    typeof context === "object" &&
+    context !== null &&
+    expiryJudged.has(context);
+  if (info.operation.operation === "subscription" && !judged) {
     const exp = await expiresAt(state);
     if (exp !== undefined && exp <= Date.now()) throw toGraphQLError(expiredError(state), located);
   }

@@ -3,7 +3,7 @@ import { type Auth, type AuthContextInput, type AuthState, ConfigurationError } 
 import { expiredError } from "./check.js";
 import { isAuthError, toGraphQLError } from "./errors.js";
 import { type AuthMode, checkOperation, type OperationDenial } from "./operation.js";
-import { authStateOf, expiryHandled } from "./state.js";
+import { authStateOf, expiryHandled, expiryJudged } from "./state.js";
 import { endAtExpiry } from "./subscription.js";
 import { authDirective } from "./transform.js";
 
@@ -242,12 +242,15 @@ export function useAuth<Claims>(
       const exp = state?.expiresAt();
       if (state && exp !== undefined && isObject(args.contextValue)) {
         expiryHandled.add(args.contextValue); // the transform's own expiry stands down
+        expiryJudged.add(args.contextValue); // and so do the resolvers' per-event checks
       }
       return {
         onSubscribeResult({ result: stream, setResult }) {
           if (state && exp !== undefined && isObject(stream) && Symbol.asyncIterator in stream) {
             const last = () => ({ errors: [toGraphQLError(expiredError(state))] });
-            setResult(endAtExpiry(stream as AsyncIterable<ExecutionResult>, exp, last));
+            // A result produced at or after `exp` (before the timer fired) is not delivered.
+            const judged = { dropLate: true };
+            setResult(endAtExpiry(stream as AsyncIterable<ExecutionResult>, exp, last, judged));
           }
           return {
             onNext({ result: event, setResult: replace }) {

@@ -53,3 +53,12 @@ export function authStateOf(context: unknown): AuthState<unknown> | undefined {
  * transform's own expiry wrapper stands down (one final error, not two); internal.
  */
 export const expiryHandled = new WeakSet<object>();
+
+/**
+ * Contexts whose subscription stream a scopegate wrapper ends at the token's expiry and
+ * judges event by event when each is produced (`endAtExpiry` with `dropLate`): the
+ * resolvers' own per-event expiry check stands down for them, so an event produced before
+ * `exp` but resolved after it is delivered, and a late one yields exactly one final error
+ * (two checks with two clock readings could each refuse, and the client got two); internal.
+ */
+export const expiryJudged = new WeakSet<object>();

@@ -11,7 +11,15 @@ import { collectRequirements } from "./collect.js";
 import { toGraphQLError } from "./errors.js";
 import { directiveNames } from "./names.js";
 import type { Requirement } from "./requirements.js";
-import { authStateOf, expiryHandled, indexes, pathArray, pathKey, plans } from "./state.js";
+import {
+  authStateOf,
+  expiryHandled,
+  expiryJudged,
+  indexes,
+  pathArray,
+  pathKey,
+  plans,
+} from "./state.js";
 import { endAtExpiry } from "./subscription.js";
 
 /**
@@ -118,20 +126,25 @@ const EXPIRED: unique symbol = Symbol("scopegate.expired");
 /**
  * `subscribe` of a protected root field: checked at subscribe, and the event stream ends
  * at the token's `exp` with one final error (the resolver denies the `EXPIRED` event), then
- * completes. Where `useAuth` already ends the stream (its context is in `expiryHandled`),
- * this stands down. Covers the transform-only path (`subscribe()`, graphql-ws without the
- * plugin).
+ * completes. An event the source produces at or after `exp` becomes that `EXPIRED` event;
+ * one produced before is resolved, however late its resolvers run (the context is marked
+ * `expiryJudged`). Where `useAuth` already ends the stream (its context is in
+ * `expiryHandled`), this stands down. Covers the transform-only path (`subscribe()`,
+ * graphql-ws without the plugin).
  */
 function subscribeGuard(next: Resolver | undefined, requirement: Requirement): Resolver {
   const inner = next ?? defaultFieldResolver;
   return async function scopegateSubscribe(source, args, context, info) {
-    await enforce(context, requirement, info, args, source);
+    await enforce(context, requirement, info, args, source, "subscribe");
     const stream: unknown = await inner(source, args, context, info);
     const state = authStateOf(context);
     const exp = state?.expiresAt();
-    const handled = typeof context === "object" && context !== null && expiryHandled.has(context);
-    if (exp === undefined || handled || !isAsyncIterable(stream)) return stream;
-    return endAtExpiry(stream, exp, () => EXPIRED);
+    const ctx = typeof context === "object" && context !== null ? context : undefined;
+    if (!ctx || exp === undefined || expiryHandled.has(ctx) || !isAsyncIterable(stream)) {
+      return stream;
+    }
+    expiryJudged.add(ctx);
+    return endAtExpiry(stream, exp, () => EXPIRED, { dropLate: true });
   };
 }
 

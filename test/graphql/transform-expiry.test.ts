@@ -4,8 +4,12 @@
  * event source's timers stay real): every event of a protected subscription is checked
  * against the token's `exp`, so an event produced at or after `exp` is denied even before the
  * end-of-stream timer fires. Removing that per-event check survived the suite (issue 18).
+ * Each event is judged once: two checks with two clock readings (the stream's and a nested
+ * field's) once gave a client two expiry errors under load (test/graphql/websocket.test.ts).
  */
 import { type ExecutionResult, parse, subscribe } from "graphql";
+import { createSchema, createYoga } from "graphql-yoga";
+import { authDirective, authDirectiveTypeDefs, useAuth } from "scopegate/graphql";
 import { createTestIssuer, type TestIssuer } from "scopegate/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { controlledDate, until } from "../support/clock.js";
@@ -76,5 +80,146 @@ describe("transformed schema, no plugin: subscription events after exp", () => {
       code: "UNAUTHENTICATED",
       error: "invalid_token",
     });
+  });
+});
+
+/**
+ * Events whose resolvers run slowly: the root field's resolver waits for `release()`, so a
+ * test can move the clock past `exp` between the moment the source produced an event and the
+ * moment its (nested, protected) fields are resolved.
+ */
+function slowSchema({ slow = true } = {}) {
+  let release: () => void = () => {};
+  const gates: Promise<void>[] = [];
+  const next = () =>
+    new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  const schema = authDirective(
+    createSchema({
+      typeDefs: [
+        authDirectiveTypeDefs,
+        /* GraphQL */ `
+          type Tick { n: Int!, secret: String @auth }
+          type Query { ok: Boolean }
+          type Subscription { guarded: Tick @auth, open: Tick }
+        `,
+      ],
+      resolvers: {
+        Subscription: {
+          guarded: {
+            subscribe: () => source(),
+            resolve: async (n: number) => {
+              if (slow) {
+                gates.push(next());
+                await gates.at(-1);
+              }
+              return { n };
+            },
+          },
+          open: { subscribe: () => source(), resolve: (n: number) => ({ n }) },
+        },
+        Tick: { secret: (t: { n: number }) => `s${t.n}` },
+      },
+    }),
+  );
+  async function* source() {
+    for (let n = 0; n < 100; n++) {
+      yield n;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  return { schema, release: () => release(), gate: () => gates.at(-1) };
+}
+
+describe("transformed schema, no plugin: one decision per event", () => {
+  it("an event produced before exp whose protected fields resolve after it is delivered; the stream then ends with exactly one expiry error", async ({
+    onTestFinished,
+  }) => {
+    const clock = controlledDate(onTestFinished);
+    const token = await issuer.sign({}, { expiresIn: 60 });
+    const exp = expOf(token) * 1000;
+    const { schema: slow, release, gate } = slowSchema();
+    clock.set(exp - 1);
+    const result = await subscribe({
+      schema: slow,
+      document: parse("subscription { guarded { n secret } }"),
+      contextValue: contextFor(token),
+    });
+    const events = result as AsyncIterableIterator<ExecutionResult>;
+    try {
+      const first = events.next(); // the source produced event 0 before exp
+      await until(() => gate() !== undefined);
+      clock.set(exp); // ...and its fields are resolved at exp
+      release();
+      expect((await first).value).toEqual({ data: { guarded: { n: 0, secret: "s0" } } });
+      const late = (await events.next()).value as ExecutionResult;
+      expect(late.data?.guarded ?? null).toBeNull();
+      expect(late.errors?.map((e) => e.message)).toEqual(["access token expired"]);
+      expect((await events.next()).done).toBe(true);
+    } finally {
+      await events.return?.();
+    }
+  });
+
+  it("an unprotected root whose events carry a protected field: that field is denied in every event after exp (no stream wrapper ends it)", async ({
+    onTestFinished,
+  }) => {
+    const clock = controlledDate(onTestFinished);
+    const token = await issuer.sign({}, { expiresIn: 60 });
+    const exp = expOf(token) * 1000;
+    const { schema: slow } = slowSchema();
+    const result = await subscribe({
+      schema: slow,
+      document: parse("subscription { open { n secret } }"),
+      contextValue: contextFor(token),
+    });
+    const events = result as AsyncIterableIterator<ExecutionResult>;
+    try {
+      clock.set(exp - 1);
+      expect((await events.next()).value).toEqual({ data: { open: { n: 0, secret: "s0" } } });
+      clock.set(exp);
+      for (const n of [1, 2]) {
+        const late = (await events.next()).value as ExecutionResult;
+        expect(late.data).toEqual({ open: { n, secret: null } });
+        expect(late.errors?.map((e) => [e.message, e.path?.join(".")])).toEqual([
+          ["access token expired", "open.secret"],
+        ]);
+      }
+    } finally {
+      await events.return?.();
+    }
+  });
+
+  it("with useAuth, a result produced at or after exp is not delivered: one expiry error, then complete", async ({
+    onTestFinished,
+  }) => {
+    const clock = controlledDate(onTestFinished);
+    const token = await issuer.sign({}, { expiresIn: 60 });
+    const exp = expOf(token) * 1000;
+    const { schema: fast } = slowSchema({ slow: false });
+    const yoga = createYoga({ schema: fast, plugins: [useAuth(auth)] });
+    const request = new Request("http://127.0.0.1/graphql", {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const env = yoga.getEnveloped({ request });
+    clock.set(exp - 60_000); // the end-of-stream timer is armed for 60 s of real time
+    const result = await env.subscribe({
+      schema: env.schema,
+      document: env.parse("subscription { guarded { n secret } }"),
+      contextValue: await env.contextFactory(),
+    });
+    expect(Symbol.asyncIterator in result).toBe(true);
+    const events = result as AsyncIterableIterator<ExecutionResult>;
+    try {
+      expect((await events.next()).value).toEqual({ data: { guarded: { n: 0, secret: "s0" } } });
+      clock.set(exp); // the end-of-stream timer (real, 60 s) has not fired
+      const late = (await events.next()).value as ExecutionResult;
+      expect(late.data ?? null).toBeNull();
+      expect(late.errors?.map((e) => e.message)).toEqual(["access token expired"]);
+      expect((await events.next()).done).toBe(true);
+    } finally {
+      await events.return?.();
+    }
   });
 });
