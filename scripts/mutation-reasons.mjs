@@ -11,6 +11,10 @@ export const REASONS = {
     "Equivalent: the cache only saves an HMAC; recomputing the current period's nonce on every call returns the same value (make() is deterministic).",
   "src/core/nonce.ts:63:ConditionalExpression":
     "Equivalent in result: a cheap early exit before the HMACs. The library calls isValid() only with a string (dpop.ts:149 checks typeof first), and a nonce of another length is refused anyway — safeEqual() returns false on a length mismatch (crypto.ts) — so only the work differs, which a test cannot see without mocking the crypto.",
+  "src/core/claims.ts:14:ConditionalExpression":
+    "Equivalent: `Number.isFinite` is false for every non-number (it does not coerce), so `typeof v === \"number\" &&` in front of it decides nothing; it is there for the type guard.",
+  "src/core/claims.ts:46:ConditionalExpression":
+    "Equivalent: `rules.audience` holds strings only (the option schema), and `includes` compares with SameValueZero, so a non-string `aud` entry never matches with or without the `typeof a === \"string\"` test.",
   "src/core/token-header.ts:5:StringLiteral":
     'Killed by test/core/token-header.test.ts "typ: JWT, at+jwt and application/at+jwt (any case) are access-token types" (3 tests fail with `"at+jwt"` → `""`, checked by hand). It shows as survived because the incremental re-run reused this static mutant\'s result from the run before that test existed.',
 };
