@@ -15,6 +15,8 @@ export const REASONS = {
     "Equivalent: `Number.isFinite` is false for every non-number (it does not coerce), so `typeof v === \"number\" &&` in front of it decides nothing; it is there for the type guard.",
   "src/core/claims.ts:46:ConditionalExpression":
     "Equivalent: `rules.audience` holds strings only (the option schema), and `includes` compares with SameValueZero, so a non-string `aud` entry never matches with or without the `typeof a === \"string\"` test.",
+  "src/core/scopes.ts:18:ConditionalExpression:false":
+    "Equivalent: without the early return a token with neither `scope` nor `scp` gets a new empty Set instead of the shared EMPTY one; the sets are only ever asked `has()`, never compared by identity or exposed.",
   "src/core/token-header.ts:5:StringLiteral":
     'Killed by test/core/token-header.test.ts "typ: JWT, at+jwt and application/at+jwt (any case) are access-token types" (3 tests fail with `"at+jwt"` → `""`, checked by hand). It shows as survived because the incremental re-run reused this static mutant\'s result from the run before that test existed.',
 };

@@ -404,6 +404,27 @@ describe("scopes and permissions", () => {
     expect(await c.isAuthenticated()).toBe(true);
   });
 
+  it("scp alone counts; array entries that are not one scope name (empty, spaced, non-string) are ignored", async () => {
+    const auth = authFor();
+    const ctx = async (claims: Record<string, unknown>) =>
+      auth.createAuthContext({ headers: { authorization: `Bearer ${await issuer.sign(claims)}` } })
+        .auth;
+    const scpOnly = await ctx({ scp: "z" });
+    expect(await scpOnly.hasScopes("z")).toBe(true);
+    const scpArray = await ctx({ scp: ["y", "z"] });
+    expect(await scpArray.hasScopes("y", "z")).toBe(true);
+    const noScope = await ctx({});
+    expect(await noScope.hasScopes("z")).toBe(false);
+    const seven = 7 as unknown as string; // a caller without types
+    const junk = await ctx({ scope: ["ok", "a b", "", 7], permissions: ["fine", "", 5] });
+    expect(await junk.hasScopes("ok")).toBe(true);
+    for (const name of ["a b", "", seven]) expect(await junk.hasAnyScope([name])).toBe(false);
+    expect(await junk.hasPermissions("fine")).toBe(true);
+    for (const name of ["", 5 as unknown as string]) {
+      expect(await junk.hasPermissions([name])).toBe(false);
+    }
+  });
+
   it("requireScopes → 403 with scope= in the challenge; requirePermissions → 403", async () => {
     const token = await issuer.sign({ scope: "read:a" });
     const { auth: state } = authFor().createAuthContext({
