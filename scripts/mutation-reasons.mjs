@@ -12,9 +12,9 @@ export const REASONS = {
   "src/core/nonce.ts:63:ConditionalExpression":
     "Equivalent in result: a cheap early exit before the HMACs. The library calls isValid() only with a string (dpop.ts:149 checks typeof first), and a nonce of another length is refused anyway — safeEqual() returns false on a length mismatch (crypto.ts) — so only the work differs, which a test cannot see without mocking the crypto.",
   "src/core/claims.ts:14:ConditionalExpression":
-    "Equivalent: `Number.isFinite` is false for every non-number (it does not coerce), so `typeof v === \"number\" &&` in front of it decides nothing; it is there for the type guard.",
+    'Equivalent: `Number.isFinite` is false for every non-number (it does not coerce), so `typeof v === "number" &&` in front of it decides nothing; it is there for the type guard.',
   "src/core/claims.ts:46:ConditionalExpression":
-    "Equivalent: `rules.audience` holds strings only (the option schema), and `includes` compares with SameValueZero, so a non-string `aud` entry never matches with or without the `typeof a === \"string\"` test.",
+    'Equivalent: `rules.audience` holds strings only (the option schema), and `includes` compares with SameValueZero, so a non-string `aud` entry never matches with or without the `typeof a === "string"` test.',
   "src/core/scopes.ts:18:ConditionalExpression:false":
     "Equivalent: without the early return a token with neither `scope` nor `scp` gets a new empty Set instead of the shared EMPTY one; the sets are only ever asked `has()`, never compared by identity or exposed.",
   "src/core/token-header.ts:5:StringLiteral":
