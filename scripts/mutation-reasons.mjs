@@ -17,6 +17,78 @@ export const REASONS = {
     'Equivalent: `rules.audience` holds strings only (the option schema), and `includes` compares with SameValueZero, so a non-string `aud` entry never matches with or without the `typeof a === "string"` test.',
   "src/core/scopes.ts:18:ConditionalExpression:false":
     "Equivalent: without the early return a token with neither `scope` nor `scp` gets a new empty Set instead of the shared EMPTY one; the sets are only ever asked `has()`, never compared by identity or exposed.",
+  "src/core/token.ts:52":
+    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
+  "src/core/token.ts:53":
+    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
+  "src/core/token.ts:54":
+    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
+  "src/core/token.ts:55":
+    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
+  "src/core/token.ts:56":
+    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
+  "src/core/token.ts:58":
+    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
+  "src/core/token.ts:84":
+    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
+  "src/core/token.ts:85":
+    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
+  "src/core/token.ts:87":
+    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
+  "src/core/token.ts:88":
+    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
+  "src/core/token.ts:90":
+    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
+  "src/core/token.ts:62":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:69":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:92":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:95":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:105":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:116":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:130":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:131":
+    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
+  "src/core/token.ts:27":
+    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
+  "src/core/token.ts:37":
+    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
+  "src/core/token.ts:29":
+    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it. Those that drop a `+` only make the JWS-shape fast path miss (the general b64token check then decides): equivalent in result.",
+  "src/core/claims.ts:27":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:31":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:32":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:35":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:36":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:39":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:40":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:42":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:50":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:51":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/claims.ts:52":
+    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
+  "src/core/scopes.ts:9":
+    'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
+  "src/core/scopes.ts:18":
+    'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
+  "src/core/scopes.ts:30":
+    'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
   "src/core/token-header.ts:5:StringLiteral":
     'Killed by test/core/token-header.test.ts "typ: JWT, at+jwt and application/at+jwt (any case) are access-token types" (3 tests fail with `"at+jwt"` → `""`, checked by hand). It shows as survived because the incremental re-run reused this static mutant\'s result from the run before that test existed.',
 };

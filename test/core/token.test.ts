@@ -2,7 +2,13 @@ import { once } from "node:events";
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Auth, type AuthContextInput, AuthError, createAuth } from "../../src/index.js";
+import {
+  type Auth,
+  type AuthContextInput,
+  AuthError,
+  createAuth,
+  MAX_TOKEN_LENGTH,
+} from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
 
 let issuer: TestIssuer;
@@ -137,6 +143,66 @@ describe("Authorization header parsing (RFC 6750 §2.1)", () => {
   it("a non-object input behaves as a request without credentials", async () => {
     expect((await outcome(null as never)).status).toBe(401);
     expect((await outcome({ foo: 1 } as never)).status).toBe(401);
+  });
+});
+
+/** The refusal of an `authorization` header value (string or array), or "ok". */
+async function refusalOf(authorization: string | string[]) {
+  const { auth: state } = auth.createAuthContext({ headers: { authorization } });
+  return state.require().then(
+    () => "ok",
+    (e: AuthError) => `${e.status} ${e.reason}: ${e.description}`,
+  );
+}
+
+describe("Authorization edges found by mutation testing (issue 18)", () => {
+  const MAX = MAX_TOKEN_LENGTH;
+  const notJws = "not-a-jws-but-a-b64token";
+
+  it("a scheme with a character outside RFC 9110 token, at either end, is malformed (not an unsupported scheme)", async () => {
+    for (const header of ["@Bearer x", "Bearer@ x", "(DPoP x"]) {
+      expect(await refusalOf(header)).toBe("400 malformed_header: malformed Authorization header");
+    }
+  });
+
+  it("three segments with characters outside base64url are not taken for a JWS (400, not 401)", async () => {
+    for (const token of ["@@.b.c", "a.@@.c", "a.b.@@", "a.b.c d"]) {
+      expect(await refusalOf(`Bearer ${token}`)).toMatch(
+        /^400 (malformed_header|multiple_credentials): malformed /,
+      );
+    }
+  });
+
+  it("surrounding spaces and three spaces after the scheme are tolerated", async () => {
+    expect(await refusalOf(`  Bearer ${valid}  `)).toBe("ok");
+    expect(await refusalOf(`Bearer   ${valid}`)).toBe("ok");
+    expect(await refusalOf(`bearer   ${valid}`)).toBe("ok");
+  });
+
+  it("a one-element header array is that header; an empty array is an empty header", async () => {
+    expect(await refusalOf([`Bearer ${valid}`])).toBe("ok");
+    expect(await refusalOf([])).toBe("400 malformed_header: empty Authorization header");
+    expect(await refusalOf([`Bearer ${valid}`, `Bearer ${valid}`])).toBe(
+      "400 multiple_credentials: more than one Authorization header",
+    );
+  });
+
+  it("size is checked before syntax, at exactly MAX_TOKEN_LENGTH characters of token", async () => {
+    const tooLarge = "401 token_too_large: access token too large";
+    // Huge and malformed: the size answers first (no scan of 20 KB of junk).
+    expect(await refusalOf(`Bearer ${"@".repeat(20_000)}`)).toBe(tooLarge);
+    // Off the fast path (lower-case scheme, extra spaces): exactly MAX passes the size check...
+    for (const header of [
+      `bearer ${"a".repeat(MAX)}`,
+      `Bearer${" ".repeat(10)}${"a".repeat(MAX)}`,
+    ]) {
+      expect(await refusalOf(header)).not.toBe(tooLarge);
+      expect(await refusalOf(header)).toMatch(/^401 /);
+    }
+    // ...and one more character does not.
+    expect(await refusalOf(`bearer ${"a".repeat(MAX + 1)}`)).toBe(tooLarge);
+    expect(await refusalOf(`Bearer ${"a".repeat(MAX + 1)}`)).toBe(tooLarge);
+    expect(await refusalOf(`Bearer ${notJws}`)).toMatch(/^401 /);
   });
 });
 
