@@ -89,6 +89,12 @@ export const REASONS = {
     'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
   "src/core/scopes.ts:30":
     'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
+  "src/core/check.ts:38":
+    'Killed by test/core/dpop.test.ts "scheme rules: reasons and whitespace" (re-applied by hand; the report predates that test).',
+  "src/core/check.ts:73":
+    'Killed by test/core/dpop.test.ts "scheme rules: reasons and whitespace" (re-applied by hand; the report predates that test).',
+  "src/core/check.ts:91":
+    'Killed by test/core/dpop.test.ts "scheme rules: reasons and whitespace" (re-applied by hand; the report predates that test).',
   "src/core/token-header.ts:5:StringLiteral":
     'Killed by test/core/token-header.test.ts "typ: JWT, at+jwt and application/at+jwt (any case) are access-token types" (3 tests fail with `"at+jwt"` → `""`, checked by hand). It shows as survived because the incremental re-run reused this static mutant\'s result from the run before that test existed.',
 };

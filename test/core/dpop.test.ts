@@ -55,7 +55,13 @@ interface Req {
 async function send(
   mode: Mode,
   r: Req,
-): Promise<{ status: number; code?: string; challenge?: string; description?: string }> {
+): Promise<{
+  status: number;
+  code?: string;
+  challenge?: string;
+  description?: string;
+  reason?: string;
+}> {
   const headers: Record<string, string | string[]> = {};
   const scheme = r.scheme ?? "DPoP";
   if (scheme !== "none") headers.authorization = `${scheme} ${r.token ?? bound}`;
@@ -72,6 +78,7 @@ async function send(
       code: e.code,
       description: e.description,
       challenge: e.headers["WWW-Authenticate"],
+      reason: e.reason,
     }),
   );
 }
@@ -461,6 +468,25 @@ describe("DPoP scenarios: scheme × mode × defect", () => {
         challenge(mode, req.scheme === "none" ? null : "Bearer", code, description),
       );
     }
+  });
+});
+
+describe("scheme rules: reasons and whitespace (found by mutation testing)", () => {
+  it("each scheme rule refuses with its own reason", async () => {
+    const cases: Array<[Mode, Req, string]> = [
+      ["required", { scheme: "Bearer", token: unbound }, "dpop_required"],
+      ["disabled", { scheme: "DPoP", proof: await proof() }, "dpop_disabled"],
+      ["allowed", { scheme: "Bearer", token: unbound, proof: await proof() }, "malformed_header"],
+      ["allowed", { scheme: "Bearer", token: bound }, "dpop_bound_token_as_bearer"],
+      ["allowed", { scheme: "DPoP", token: unbound, proof: await proof() }, "dpop_proof"],
+    ];
+    for (const [mode, req, reason] of cases) {
+      expect(await send(mode, req), `${mode} ${req.scheme}`).toMatchObject({ reason });
+    }
+  });
+
+  it("a DPoP header value with surrounding spaces is the proof it holds", async () => {
+    expect(await send("allowed", { proof: `  ${await proof()}  ` })).toEqual({ status: 200 });
   });
 });
 
