@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeJws } from "../../src/core/jws.js";
 import { createAuth } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
 
@@ -77,5 +78,94 @@ describe("JWS decoding is strict UTF-8 JSON", () => {
       sub: "user-\uFFFD-é-😀",
       name: "Zoë \uFFFD",
     });
+  });
+});
+
+describe("decodeJws (internal), with and without Buffer", () => {
+  /** Runs `f` as on a runtime without Node's Buffer (Workers, Deno, browsers): atob + TextDecoder. */
+  const withoutBuffer = <T>(f: () => T): T => {
+    const saved = globalThis.Buffer;
+    (globalThis as { Buffer?: unknown }).Buffer = undefined;
+    try {
+      return f();
+    } finally {
+      globalThis.Buffer = saved;
+    }
+  };
+  const both = (token: string, ...rest: [Parameters<typeof decodeJws>[1]?, boolean?]) => {
+    const a = decodeJws(token, ...rest);
+    const b = withoutBuffer(() => decodeJws(token, ...rest));
+    const plain = (d: typeof a) =>
+      typeof d === "string" ? d : { ...d, signature: Array.from(d.signature) };
+    expect(plain(b)).toEqual(plain(a));
+    return a;
+  };
+
+  it("an issuer's token decodes to the same header, payload, signing input and signature bytes", async () => {
+    const token = await issuer.sign({ sub: "ünïcode \uFFFD", scope: "read" });
+    const d = both(token);
+    if (typeof d === "string") throw new Error(d);
+    const [h, p, s] = token.split(".");
+    expect(d.header).toMatchObject({ alg: "RS256", kid: expect.any(String) });
+    expect(d.payload).toMatchObject({ sub: "ünïcode \uFFFD", scope: "read" });
+    expect(d.signingInput).toBe(`${h}.${p}`);
+    expect(Buffer.from(d.signature).toString("base64url")).toBe(s);
+    expect(d.headerSegment).toBe(h);
+    expect(d.headerKnown).toBe(false);
+  });
+
+  it("malformed UTF-8, non-objects and bad JSON are refused the same way on both paths", () => {
+    const head = b64u('{"alg":"RS256"}');
+    const sig = b64u("sig");
+    const bad = b64u(
+      Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+    );
+    expect(both(`${head}.${bad}.${sig}`)).toBe("malformed token payload");
+    expect(both(`${bad}.${head}.${sig}`)).toBe("malformed token header");
+    for (const json of ["[1]", "null", "7", '"s"', "{"]) {
+      expect(both(`${head}.${b64u(json)}.${sig}`)).toBe("malformed token payload");
+    }
+  });
+
+  it("names what the token is when it is not three segments", () => {
+    expect(both("opaque-token")).toBe("opaque");
+    expect(both("a.b.c.d.e")).toBe("encrypted");
+    for (const t of ["a.b", "a.b.c.d", "a.b.c.d.e.f"])
+      expect(both(t)).toBe("malformed token: not a JWS");
+  });
+
+  it("base64url only, unpadded, and the signature's last character canonical", () => {
+    const head = b64u('{"alg":"RS256"}');
+    const body = b64u('{"sub":"x"}');
+    const ok = (sig: string) => expect(typeof both(`${head}.${body}.${sig}`)).toBe("object");
+    const no = (sig: string) =>
+      expect(both(`${head}.${body}.${sig}`)).toBe("malformed token encoding");
+    ok(""); // alg "none" shape: decoded, refused later by the algorithm check
+    ok("AAAA"); // length % 4 === 0
+    ok("AA"); // 2 characters: the last one's low 4 bits are unused → "A", "Q", "g", "w" only
+    ok("AQ");
+    no("AB");
+    no("AP");
+    ok("AAA"); // 3 characters: the last one's low 2 bits are unused → multiples of 4
+    ok("AAE");
+    no("AAB");
+    no("AAD");
+    no("AAAAA"); // length % 4 === 1 is no base64 at all
+    no("AA==");
+    no("AA+/");
+    expect(both(`${head}=.${body}.AAAA`)).toBe("malformed token encoding");
+    expect(both(`${head}.${body}=.AAAA`)).toBe("malformed token encoding");
+  });
+
+  it("a header memo hit skips the header's decoding; `shaped` skips the character scans but not the canonical end", () => {
+    const body = b64u('{"sub":"x"}');
+    const memo = { alg: "ES256", kid: "k" };
+    const d = both(`not!base64.${body}.AAAA`, (seg) => (seg === "not!base64" ? memo : undefined));
+    expect(d).toMatchObject({ header: memo, headerKnown: true, headerSegment: "not!base64" });
+    const head = b64u('{"alg":"RS256"}');
+    expect(both(`${head}.${body}.AB`, undefined, true)).toBe("malformed token encoding");
+    expect(typeof both(`${head}.${body}.AQ`, undefined, true)).toBe("object");
+    // Without the memo, the same header segment is refused.
+    expect(both(`not!base64.${body}.AAAA`)).toBe("malformed token encoding");
   });
 });
