@@ -8,7 +8,7 @@ import {
 } from "scopegate";
 import { isAuthError, toGraphQLError } from "./errors.js";
 import { namedScopes, type Requirement } from "./requirements.js";
-import { authStateOf, expiryJudged, pathArray } from "./state.js";
+import { authStateOf, isExpiryJudged, pathArray } from "./state.js";
 
 type Verdict = Promise<AuthError | null>;
 const verdicts = new WeakMap<AuthState<unknown>, Map<Requirement, Verdict>>();
@@ -173,7 +173,7 @@ export async function expiresAt(state: AuthState<unknown>): Promise<number | und
  * The resolver-side check of the transform: resolves when the context's auth state meets
  * the requirement, rejects with a located `GraphQLError` otherwise. A context without an
  * auth state is denied (fail closed). Subscription events after `exp` are denied too, unless
- * a wrapper already judges each event of the context's stream (`expiryJudged`); `phase`
+ * a wrapper already judges each event of this operation's stream (`isExpiryJudged`); `phase`
  * `"subscribe"` (the root field's `subscribe`) always checks `exp`.
  */
 export async function enforce(
@@ -198,11 +198,7 @@ export async function enforce(
       ? await evaluatePolicies(state, requirement, "resolve", args, parent)
       : null);
   if (error) throw toGraphQLError(error, located);
-  const judged =
-    phase === "resolve" &&
-    typeof context === "object" &&
-    context !== null &&
-    expiryJudged.has(context);
+  const judged = phase === "resolve" && isExpiryJudged(context, info.operation);
   if (info.operation.operation === "subscription" && !judged) {
     const exp = await expiresAt(state);
     if (exp !== undefined && exp <= Date.now()) throw toGraphQLError(expiredError(state), located);

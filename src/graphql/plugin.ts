@@ -1,9 +1,10 @@
 import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema } from "graphql";
+import { getOperationAST } from "graphql";
 import { type Auth, type AuthContextInput, type AuthState, ConfigurationError } from "scopegate";
 import { expiredError } from "./check.js";
 import { isAuthError, toGraphQLError } from "./errors.js";
 import { type AuthMode, checkOperation, type OperationDenial } from "./operation.js";
-import { authStateOf, expiryHandled, expiryJudged } from "./state.js";
+import { authStateOf, expiryHandled, markExpiryJudged } from "./state.js";
 import { endAtExpiry } from "./subscription.js";
 import { authDirective } from "./transform.js";
 
@@ -242,7 +243,9 @@ export function useAuth<Claims>(
       const exp = state?.expiresAt();
       if (state && exp !== undefined && isObject(args.contextValue)) {
         expiryHandled.add(args.contextValue); // the transform's own expiry stands down
-        expiryJudged.add(args.contextValue); // and so do the resolvers' per-event checks
+        // ...and so do the resolvers' per-event checks, for this operation.
+        const operation = getOperationAST(args.document, args.operationName);
+        if (operation) markExpiryJudged(args.contextValue, operation);
       }
       return {
         onSubscribeResult({ result: stream, setResult }) {

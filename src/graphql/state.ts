@@ -59,6 +59,23 @@ export const expiryHandled = new WeakSet<object>();
  * judges event by event when each is produced (`endAtExpiry` with `dropLate`): the
  * resolvers' own per-event expiry check stands down for them, so an event produced before
  * `exp` but resolved after it is delivered, and a late one yields exactly one final error
- * (two checks with two clock readings could each refuse, and the client got two); internal.
+ * (two checks with two clock readings could each refuse, and the client got two). Kept per
+ * operation (its definition node): another operation sharing the context, say an
+ * unprotected subscription with a protected field inside, is not wrapped and keeps its
+ * per-event check; internal.
  */
-export const expiryJudged = new WeakSet<object>();
+const judged = new WeakMap<object, WeakSet<object>>();
+
+/** Marks `operation`'s stream on `context` as judged per event by a wrapper; internal. */
+export function markExpiryJudged(context: object, operation: object): void {
+  const operations = judged.get(context) ?? new WeakSet<object>();
+  judged.set(context, operations);
+  operations.add(operation);
+}
+
+/** Whether {@link markExpiryJudged} was called for this context and operation; internal. */
+export function isExpiryJudged(context: unknown, operation: object): boolean {
+  return typeof context === "object" && context !== null
+    ? judged.get(context)?.has(operation) === true
+    : false;
+}

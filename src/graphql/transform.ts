@@ -14,8 +14,8 @@ import type { Requirement } from "./requirements.js";
 import {
   authStateOf,
   expiryHandled,
-  expiryJudged,
   indexes,
+  markExpiryJudged,
   pathArray,
   pathKey,
   plans,
@@ -127,8 +127,8 @@ const EXPIRED: unique symbol = Symbol("scopegate.expired");
  * `subscribe` of a protected root field: checked at subscribe, and the event stream ends
  * at the token's `exp` with one final error (the resolver denies the `EXPIRED` event), then
  * completes. An event the source produces at or after `exp` becomes that `EXPIRED` event;
- * one produced before is resolved, however late its resolvers run (the context is marked
- * `expiryJudged`). Where `useAuth` already ends the stream (its context is in
+ * one produced before is resolved, however late its resolvers run (the operation is marked
+ * with `markExpiryJudged`). Where `useAuth` already ends the stream (its context is in
  * `expiryHandled`), this stands down. Covers the transform-only path (`subscribe()`,
  * graphql-ws without the plugin).
  */
@@ -143,7 +143,7 @@ function subscribeGuard(next: Resolver | undefined, requirement: Requirement): R
     if (!ctx || exp === undefined || expiryHandled.has(ctx) || !isAsyncIterable(stream)) {
       return stream;
     }
-    expiryJudged.add(ctx);
+    markExpiryJudged(ctx, info.operation);
     return endAtExpiry(stream, exp, () => EXPIRED, { dropLate: true });
   };
 }

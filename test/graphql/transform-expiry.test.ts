@@ -191,6 +191,38 @@ describe("transformed schema, no plugin: one decision per event", () => {
     }
   });
 
+  it("a context shared by a protected and an unprotected subscription: the unprotected one keeps its per-event check", async ({
+    onTestFinished,
+  }) => {
+    const clock = controlledDate(onTestFinished);
+    const token = await issuer.sign({}, { expiresIn: 60 });
+    const exp = expOf(token) * 1000;
+    const { schema: fast } = slowSchema({ slow: false });
+    const contextValue = contextFor(token); // one context for both, as a per-connection one is
+    clock.set(exp - 60_000);
+    const guarded = (await subscribe({
+      schema: fast,
+      document: parse("subscription { guarded { n } }"),
+      contextValue,
+    })) as AsyncIterableIterator<ExecutionResult>;
+    const open = (await subscribe({
+      schema: fast,
+      document: parse("subscription { open { n secret } }"),
+      contextValue,
+    })) as AsyncIterableIterator<ExecutionResult>;
+    try {
+      expect((await guarded.next()).value).toEqual({ data: { guarded: { n: 0 } } });
+      expect((await open.next()).value).toEqual({ data: { open: { n: 0, secret: "s0" } } });
+      clock.set(exp);
+      const late = (await open.next()).value as ExecutionResult;
+      expect(late.data).toEqual({ open: { n: 1, secret: null } });
+      expect(late.errors?.map((e) => e.message)).toEqual(["access token expired"]);
+    } finally {
+      await guarded.return?.();
+      await open.return?.();
+    }
+  });
+
   it("with useAuth, a result produced at or after exp is not delivered: one expiry error, then complete", async ({
     onTestFinished,
   }) => {
