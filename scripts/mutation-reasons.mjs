@@ -109,6 +109,31 @@ export const REASONS = {
     "Equivalent in result (a static mutant, so checked by hand): dropping a `+` only makes the JWS-shape fast path miss real tokens, and the general b64token check then gives the same answer.",
   "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[^A-Za-z0-9_-]+$/":
     "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
+  "src/core/jws.ts:14":
+    "Static mutant (a module-level constant): reported Survived by the vitest runner, but test/core/jws.test.ts fails on it when the change is made by hand.",
+  "src/core/jws.ts:29":
+    "Static mutant (a module-level constant): reported Survived by the vitest runner, but test/core/jws.test.ts fails on it when the change is made by hand.",
+  "src/core/jws.ts:27":
+    'Killed by test/core/jws.test.ts "decodeJws (internal), with and without Buffer" (re-applied by hand; the report predates the added cases).',
+  "src/core/jws.ts:76:UnaryOperator":
+    'Killed by test/core/jws.test.ts "decodeJws (internal), with and without Buffer" (re-applied by hand; the report predates the added cases).',
+  "src/core/jws.ts:76:ConditionalExpression":
+    "Equivalent: `first === -1` implies `second === -1` (the search for the second dot starts after the first), and `second === -1` implies that the third test (a dot after position 0) finds the first dot; either part alone decides the same.",
+  "src/core/jws.ts:76:LogicalOperator":
+    'Equivalent: with `&&`, a token with one dot still enters the branch through the third test (`indexOf(".", 0)` finds that dot), and one without dots through both; same answer.',
+  "src/core/jws.ts:34":
+    "Equivalent: `atob` is forgiving-base64 (WHATWG), which accepts input without its `=` padding, so the padding computed here changes nothing (checked by hand: the tests pass without it).",
+  "src/core/jws.ts:36": "Equivalent: writing one index past the end of a Uint8Array is ignored.",
+  "src/core/jws.ts:32":
+    "Equivalent in result: without the Buffer fast path every runtime takes the atob path, which test/core/jws.test.ts shows gives the same bytes; only the speed differs.",
+  "src/core/jws.ts:46":
+    "Equivalent in result: the Buffer decode is a fast path; the fatal TextDecoder gives the same text for valid UTF-8 and refuses invalid UTF-8 either way.",
+  "src/core/jws.ts:48":
+    "Equivalent in result: the U+FFFD test only decides whether the fatal TextDecoder runs again; it returns the same text for valid UTF-8.",
+  "src/core/jws.ts:59":
+    "Equivalent: an empty `catch {}` returns undefined just as `return undefined` does.",
+  "src/core/jws.ts:56":
+    "Equivalent: `value !== null` → `true` lets `null` through as the object, and the caller's `if (!payload)` / `if (!header)` refuses it with the same message.",
   "src/core/token-header.ts:5:StringLiteral":
     'Killed by test/core/token-header.test.ts "typ: JWT, at+jwt and application/at+jwt (any case) are access-token types" (3 tests fail with `"at+jwt"` → `""`, checked by hand). It shows as survived because the incremental re-run reused this static mutant\'s result from the run before that test existed.',
 };
@@ -124,18 +149,18 @@ export const RUN_NOTES = [
   "--incrementalFile reports/inc-<file>.json`) and this summary merges their reports.",
   "",
   "2026-12-03, on a clean clone with its own `npm ci`: `claims.ts` (113 mutants, 22 min),",
-  "`scopes.ts` (47, 14 min), `token.ts` (205, 34 min) and `check.ts` (85, 10 min). Every",
-  "survivor is triaged below: killed by a test written after the report (each re-applied by",
-  "hand against that test) or explained as equivalent. `jws.ts` was started and stopped",
-  "after 61 of 148 mutants (7 survivors so far) to leave time for CI; its tests were",
-  "strengthened by reading instead (`test/core/jws.test.ts`, both decoding paths). Not yet",
-  "run: `dpop.ts`, `replay.ts`, `keys.ts`, `verify.ts`, `errors.ts`, then the rest.",
+  "`scopes.ts` (47, 14 min), `token.ts` (205, 34 min), `check.ts` (85, 10 min) and `jws.ts`",
+  "(148, 35 min). Every survivor is triaged below: killed by a test written after the report",
+  "(each re-applied by hand against that test) or explained as equivalent. Not yet run:",
+  "`dpop.ts`, `replay.ts`, `keys.ts`, `verify.ts`, `errors.ts`, then the rest of `src/core`",
+  "and all of `src/trpc`, `src/graphql`, `src/redis`.",
   "`nonce.ts` (70.6 %, 5 equivalents) and `token-header.ts` (98.0 %, its one survivor killed",
   "by hand) were run on 2026-12-02; their reports were not kept (reports/ is git-ignored), so",
   "they show under _Not in this run_ here.",
   "",
   "**Static mutants are not really tested by this runner.** A mutant in a module-level",
-  "initialiser (the regular expressions of `token.ts`) is reported _Survived_ although the",
+  "initialiser (the regular expressions of `token.ts` and `jws.ts`, `jws.ts`'s fatal",
+  "`TextDecoder`) is reported _Survived_ although the",
   "suite kills it when the change is made by hand: the vitest runner activates a mutant per",
   "test, after the module was evaluated. Such survivors are checked by hand (reason",
   "_Static mutant_).",

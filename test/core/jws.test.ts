@@ -132,6 +132,9 @@ describe("decodeJws (internal), with and without Buffer", () => {
     expect(both("a.b.c.d.e")).toBe("encrypted");
     for (const t of ["a.b", "a.b.c.d", "a.b.c.d.e.f"])
       expect(both(t)).toBe("malformed token: not a JWS");
+    // Three segments are a JWS shape whatever their lengths: what is wrong is said further in.
+    expect(both("a.b.AAAA")).toBe("malformed token header");
+    expect(both("..AAAA")).toBe("malformed token encoding");
   });
 
   it("base64url only, unpadded, and the signature's last character canonical", () => {
@@ -145,6 +148,7 @@ describe("decodeJws (internal), with and without Buffer", () => {
     ok("AA"); // 2 characters: the last one's low 4 bits are unused → "A", "Q", "g", "w" only
     ok("AQ");
     no("AB");
+    no("AE"); // low 2 bits zero, low 4 bits not
     no("AP");
     ok("AAA"); // 3 characters: the last one's low 2 bits are unused → multiples of 4
     ok("AAE");
