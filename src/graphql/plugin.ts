@@ -4,7 +4,7 @@ import { type Auth, type AuthContextInput, type AuthState, ConfigurationError } 
 import { expiredError } from "./check.js";
 import { isAuthError, toGraphQLError } from "./errors.js";
 import { type AuthMode, checkOperation, type OperationDenial } from "./operation.js";
-import { authStateOf, expiryHandled, markExpiryJudged } from "./state.js";
+import { authStateOf, markExpiryJudged } from "./state.js";
 import { endAtExpiry } from "./subscription.js";
 import { authDirective } from "./transform.js";
 
@@ -242,8 +242,7 @@ export function useAuth<Claims>(
       const state = authStateOf(args.contextValue);
       const exp = state?.expiresAt();
       if (state && exp !== undefined && isObject(args.contextValue)) {
-        expiryHandled.add(args.contextValue); // the transform's own expiry stands down
-        // ...and so do the resolvers' per-event checks, for this operation.
+        // The transform's own expiry wrapper and the resolvers' per-event checks stand down.
         const operation = getOperationAST(args.document, args.operationName);
         if (operation) markExpiryJudged(args.contextValue, operation);
       }
@@ -252,8 +251,8 @@ export function useAuth<Claims>(
           if (state && exp !== undefined && isObject(stream) && Symbol.asyncIterator in stream) {
             const last = () => ({ errors: [toGraphQLError(expiredError(state))] });
             // A result produced at or after `exp` (before the timer fired) is not delivered.
-            const judged = { dropLate: true };
-            setResult(endAtExpiry(stream as AsyncIterable<ExecutionResult>, exp, last, judged));
+            const late = { dropLate: true };
+            setResult(endAtExpiry(stream as AsyncIterable<ExecutionResult>, exp, last, late));
           }
           return {
             onNext({ result: event, setResult: replace }) {

@@ -49,15 +49,10 @@ export function authStateOf(context: unknown): AuthState<unknown> | undefined {
 }
 
 /**
- * Contexts whose subscription `useAuth` already ends at the token's expiry, so the
- * transform's own expiry wrapper stands down (one final error, not two); internal.
- */
-export const expiryHandled = new WeakSet<object>();
-
-/**
- * Contexts whose subscription stream a scopegate wrapper ends at the token's expiry and
- * judges event by event when each is produced (`endAtExpiry` with `dropLate`): the
- * resolvers' own per-event expiry check stands down for them, so an event produced before
+ * Operations (per context) whose subscription stream a scopegate wrapper ends at the token's
+ * expiry and judges event by event when each is produced (`endAtExpiry` with `dropLate`):
+ * any other wrapper (the transform's, when `useAuth` already wraps) and the resolvers' own
+ * per-event expiry check stand down for them, so an event produced before
  * `exp` but resolved after it is delivered, and a late one yields exactly one final error
  * (two checks with two clock readings could each refuse, and the client got two). Kept per
  * operation (its definition node): another operation sharing the context, say an
@@ -68,8 +63,11 @@ const judged = new WeakMap<object, WeakSet<object>>();
 
 /** Marks `operation`'s stream on `context` as judged per event by a wrapper; internal. */
 export function markExpiryJudged(context: object, operation: object): void {
-  const operations = judged.get(context) ?? new WeakSet<object>();
-  judged.set(context, operations);
+  let operations = judged.get(context);
+  if (!operations) {
+    operations = new WeakSet<object>();
+    judged.set(context, operations);
+  }
   operations.add(operation);
 }
 

@@ -13,8 +13,8 @@ import { directiveNames } from "./names.js";
 import type { Requirement } from "./requirements.js";
 import {
   authStateOf,
-  expiryHandled,
   indexes,
+  isExpiryJudged,
   markExpiryJudged,
   pathArray,
   pathKey,
@@ -128,8 +128,8 @@ const EXPIRED: unique symbol = Symbol("scopegate.expired");
  * at the token's `exp` with one final error (the resolver denies the `EXPIRED` event), then
  * completes. An event the source produces at or after `exp` becomes that `EXPIRED` event;
  * one produced before is resolved, however late its resolvers run (the operation is marked
- * with `markExpiryJudged`). Where `useAuth` already ends the stream (its context is in
- * `expiryHandled`), this stands down. Covers the transform-only path (`subscribe()`,
+ * with `markExpiryJudged`). Where `useAuth` already ends the stream (it marked the operation
+ * first), this stands down. Covers the transform-only path (`subscribe()`,
  * graphql-ws without the plugin).
  */
 function subscribeGuard(next: Resolver | undefined, requirement: Requirement): Resolver {
@@ -140,7 +140,12 @@ function subscribeGuard(next: Resolver | undefined, requirement: Requirement): R
     const state = authStateOf(context);
     const exp = state?.expiresAt();
     const ctx = typeof context === "object" && context !== null ? context : undefined;
-    if (!ctx || exp === undefined || expiryHandled.has(ctx) || !isAsyncIterable(stream)) {
+    if (
+      !ctx ||
+      exp === undefined ||
+      isExpiryJudged(ctx, info.operation) ||
+      !isAsyncIterable(stream)
+    ) {
       return stream;
     }
     markExpiryJudged(ctx, info.operation);
