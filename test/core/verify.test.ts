@@ -380,12 +380,13 @@ describe("claims schema (zod)", () => {
 });
 
 describe("scopes and permissions", () => {
-  it("reads scope (string or array), scp, and permissions separately", async () => {
-    const auth = authFor();
-    const ctx = async (claims: Record<string, unknown>) =>
-      auth.createAuthContext({ headers: { authorization: `Bearer ${await issuer.sign(claims)}` } })
-        .auth;
+  /** The auth state of a request carrying a token with `claims`. */
+  const ctx = async (claims: Record<string, unknown>) =>
+    authFor().createAuthContext({
+      headers: { authorization: `Bearer ${await issuer.sign(claims)}` },
+    }).auth;
 
+  it("reads scope (string or array), scp, and permissions separately", async () => {
     const a = await ctx({ scope: "read:a write:a", permissions: ["delete:users"] });
     expect(await a.hasScopes("read:a")).toBe(true);
     expect(await a.hasScopes(["read:a", "write:a"])).toBe(true);
@@ -405,10 +406,6 @@ describe("scopes and permissions", () => {
   });
 
   it("scp alone counts; array entries that are not one scope name (empty, spaced, non-string) are ignored", async () => {
-    const auth = authFor();
-    const ctx = async (claims: Record<string, unknown>) =>
-      auth.createAuthContext({ headers: { authorization: `Bearer ${await issuer.sign(claims)}` } })
-        .auth;
     const scpOnly = await ctx({ scp: "z" });
     expect(await scpOnly.hasScopes("z")).toBe(true);
     const scpArray = await ctx({ scp: ["y", "z"] });

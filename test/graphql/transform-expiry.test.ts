@@ -132,21 +132,33 @@ function slowSchema({ slow = true } = {}) {
   return { schema, release: () => release(), gate: () => gates.at(-1) };
 }
 
+/** A token valid for 60 s and its `exp` in milliseconds. */
+async function token60() {
+  const token = await issuer.sign({}, { expiresIn: 60 });
+  return { token, exp: expOf(token) * 1000 };
+}
+
+/** graphql-js' own `subscribe()` of `query` on a transformed schema, as an iterator. */
+const open = async (
+  schema: ReturnType<typeof slowSchema>["schema"],
+  query: string,
+  contextValue: unknown,
+) =>
+  (await subscribe({
+    schema,
+    document: parse(query),
+    contextValue,
+  })) as AsyncIterableIterator<ExecutionResult>;
+
 describe("transformed schema, no plugin: one decision per event", () => {
   it("an event produced before exp whose protected fields resolve after it is delivered; the stream then ends with exactly one expiry error", async ({
     onTestFinished,
   }) => {
     const clock = controlledDate(onTestFinished);
-    const token = await issuer.sign({}, { expiresIn: 60 });
-    const exp = expOf(token) * 1000;
+    const { token, exp } = await token60();
     const { schema: slow, release, gate } = slowSchema();
     clock.set(exp - 1);
-    const result = await subscribe({
-      schema: slow,
-      document: parse("subscription { guarded { n secret } }"),
-      contextValue: contextFor(token),
-    });
-    const events = result as AsyncIterableIterator<ExecutionResult>;
+    const events = await open(slow, "subscription { guarded { n secret } }", contextFor(token));
     try {
       const first = events.next(); // the source produced event 0 before exp
       await until(() => gate() !== undefined);
@@ -166,15 +178,9 @@ describe("transformed schema, no plugin: one decision per event", () => {
     onTestFinished,
   }) => {
     const clock = controlledDate(onTestFinished);
-    const token = await issuer.sign({}, { expiresIn: 60 });
-    const exp = expOf(token) * 1000;
+    const { token, exp } = await token60();
     const { schema: slow } = slowSchema();
-    const result = await subscribe({
-      schema: slow,
-      document: parse("subscription { open { n secret } }"),
-      contextValue: contextFor(token),
-    });
-    const events = result as AsyncIterableIterator<ExecutionResult>;
+    const events = await open(slow, "subscription { open { n secret } }", contextFor(token));
     try {
       clock.set(exp - 1);
       expect((await events.next()).value).toEqual({ data: { open: { n: 0, secret: "s0" } } });
@@ -195,31 +201,24 @@ describe("transformed schema, no plugin: one decision per event", () => {
     onTestFinished,
   }) => {
     const clock = controlledDate(onTestFinished);
-    const token = await issuer.sign({}, { expiresIn: 60 });
-    const exp = expOf(token) * 1000;
+    const { token, exp } = await token60();
     const { schema: fast } = slowSchema({ slow: false });
     const contextValue = contextFor(token); // one context for both, as a per-connection one is
     clock.set(exp - 60_000);
-    const guarded = (await subscribe({
-      schema: fast,
-      document: parse("subscription { guarded { n } }"),
-      contextValue,
-    })) as AsyncIterableIterator<ExecutionResult>;
-    const open = (await subscribe({
-      schema: fast,
-      document: parse("subscription { open { n secret } }"),
-      contextValue,
-    })) as AsyncIterableIterator<ExecutionResult>;
+    const guarded = await open(fast, "subscription { guarded { n } }", contextValue);
+    const unprotected = await open(fast, "subscription { open { n secret } }", contextValue);
     try {
       expect((await guarded.next()).value).toEqual({ data: { guarded: { n: 0 } } });
-      expect((await open.next()).value).toEqual({ data: { open: { n: 0, secret: "s0" } } });
+      expect((await unprotected.next()).value).toEqual({
+        data: { open: { n: 0, secret: "s0" } },
+      });
       clock.set(exp);
-      const late = (await open.next()).value as ExecutionResult;
+      const late = (await unprotected.next()).value as ExecutionResult;
       expect(late.data).toEqual({ open: { n: 1, secret: null } });
       expect(late.errors?.map((e) => e.message)).toEqual(["access token expired"]);
     } finally {
       await guarded.return?.();
-      await open.return?.();
+      await unprotected.return?.();
     }
   });
 
@@ -227,8 +226,7 @@ describe("transformed schema, no plugin: one decision per event", () => {
     onTestFinished,
   }) => {
     const clock = controlledDate(onTestFinished);
-    const token = await issuer.sign({}, { expiresIn: 60 });
-    const exp = expOf(token) * 1000;
+    const { token, exp } = await token60();
     const { schema: fast } = slowSchema({ slow: false });
     const yoga = createYoga({ schema: fast, plugins: [useAuth(auth)] });
     const request = new Request("http://127.0.0.1/graphql", {
