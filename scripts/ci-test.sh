@@ -9,7 +9,8 @@
 #   - treats STALL_SECONDS (240) without a new line as a stall — longer than any test's own
 #     timeout (90 s), so a slow test is never mistaken for one,
 #   - prints what is needed to find the cause (process tree with kernel wait channels, each
-#     worker's open files and listening sockets, the tests that had finished),
+#     process's open files, the loopback listeners; the streamed lines above show which
+#     tests had finished),
 #   - and runs `npm test` once more. A test failure is never retried: only a stall is, and
 #     the second run must pass on its own.
 set -uo pipefail
