@@ -4,6 +4,28 @@
  * which test now kills it (then it should not survive the next run) or why the mutant is
  * equivalent (no input can tell it from the original).
  */
+/** Reasons shared by several survivors. */
+const KNOWN_TOKEN_FAST_PATH =
+  "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).";
+const FAST_PATH =
+  "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).";
+const BY_TOKEN_TESTS =
+  'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).';
+const STATIC_TOKEN =
+  "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.";
+const BY_CLAIMS_TESTS =
+  "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).";
+const BY_SCOPE_TESTS =
+  'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).';
+const BY_SCHEME_TESTS =
+  'Killed by test/core/dpop.test.ts "scheme rules: reasons and whitespace" (re-applied by hand; the report predates that test).';
+const STATIC_SHAPE_EQUIVALENT =
+  "Equivalent in result (a static mutant, so checked by hand): dropping a `+` only makes the JWS-shape fast path miss real tokens, and the general b64token check then gives the same answer.";
+const STATIC_JWS =
+  "Static mutant (a module-level constant): reported Survived by the vitest runner, but test/core/jws.test.ts fails on it when the change is made by hand.";
+const BY_JWS_TESTS =
+  'Killed by test/core/jws.test.ts "decodeJws (internal), with and without Buffer" (re-applied by hand; the report predates the added cases).';
+
 export const REASONS = {
   "src/core/nonce.ts:47:ArithmeticOperator":
     "Equivalent: the high 16 bits of the period are 0 for every period below 2^32 (ms / rotation until the year 2106 at rotation 1 s), and `period * 2 ** 32` written with setUint16 is 0 too (a multiple of 2^16). Beyond that both versions still agree with themselves (current() and isValid() use the same make()), and a nonce is opaque to clients.",
@@ -17,106 +39,59 @@ export const REASONS = {
     'Equivalent: `rules.audience` holds strings only (the option schema), and `includes` compares with SameValueZero, so a non-string `aud` entry never matches with or without the `typeof a === "string"` test.',
   "src/core/scopes.ts:18:ConditionalExpression:false":
     "Equivalent: without the early return a token with neither `scope` nor `scp` gets a new empty Set instead of the shared EMPTY one; the sets are only ever asked `has()`, never compared by identity or exposed.",
-  "src/core/token.ts:52":
-    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
-  "src/core/token.ts:53":
-    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
-  "src/core/token.ts:54":
-    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
-  "src/core/token.ts:55":
-    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
-  "src/core/token.ts:56":
-    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
-  "src/core/token.ts:58":
-    "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).",
-  "src/core/token.ts:84":
-    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
-  "src/core/token.ts:85":
-    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
-  "src/core/token.ts:87":
-    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
-  "src/core/token.ts:88":
-    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
-  "src/core/token.ts:90":
-    "Equivalent in result: a fast path. Without it (or when it misses) the general parser below returns the same credentials or the same refusal; only the work differs (bench/, not a test, measures it).",
-  "src/core/token.ts:62":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:69":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:92":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:95":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:105":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:116":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:130":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:131":
-    'Killed by test/core/token.test.ts "Authorization edges found by mutation testing" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:27":
-    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
-  "src/core/token.ts:37":
-    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
-  "src/core/claims.ts:27":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:31":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:32":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:35":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:36":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:39":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:40":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:42":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:50":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:51":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/claims.ts:52":
-    "Killed by test/core/claims.test.ts (exact descriptions and the ID-token hint per claim; re-applied by hand, the report predates that test).",
-  "src/core/scopes.ts:9":
-    'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
-  "src/core/scopes.ts:18":
-    'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
-  "src/core/scopes.ts:30":
-    'Killed by test/core/verify.test.ts "scp alone counts; array entries that are not one scope name … are ignored" (re-applied by hand; the report predates that test).',
-  "src/core/check.ts:38":
-    'Killed by test/core/dpop.test.ts "scheme rules: reasons and whitespace" (re-applied by hand; the report predates that test).',
-  "src/core/check.ts:73":
-    'Killed by test/core/dpop.test.ts "scheme rules: reasons and whitespace" (re-applied by hand; the report predates that test).',
-  "src/core/check.ts:91":
-    'Killed by test/core/dpop.test.ts "scheme rules: reasons and whitespace" (re-applied by hand; the report predates that test).',
-  "src/core/token.ts:29:Regex:/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$/":
-    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
-  "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+/":
-    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
+  "src/core/token.ts:52": KNOWN_TOKEN_FAST_PATH,
+  "src/core/token.ts:53": KNOWN_TOKEN_FAST_PATH,
+  "src/core/token.ts:54": KNOWN_TOKEN_FAST_PATH,
+  "src/core/token.ts:55": KNOWN_TOKEN_FAST_PATH,
+  "src/core/token.ts:56": KNOWN_TOKEN_FAST_PATH,
+  "src/core/token.ts:58": KNOWN_TOKEN_FAST_PATH,
+  "src/core/token.ts:84": FAST_PATH,
+  "src/core/token.ts:85": FAST_PATH,
+  "src/core/token.ts:87": FAST_PATH,
+  "src/core/token.ts:88": FAST_PATH,
+  "src/core/token.ts:90": FAST_PATH,
+  "src/core/token.ts:62": BY_TOKEN_TESTS,
+  "src/core/token.ts:69": BY_TOKEN_TESTS,
+  "src/core/token.ts:92": BY_TOKEN_TESTS,
+  "src/core/token.ts:95": BY_TOKEN_TESTS,
+  "src/core/token.ts:105": BY_TOKEN_TESTS,
+  "src/core/token.ts:116": BY_TOKEN_TESTS,
+  "src/core/token.ts:130": BY_TOKEN_TESTS,
+  "src/core/token.ts:131": BY_TOKEN_TESTS,
+  "src/core/token.ts:27": STATIC_TOKEN,
+  "src/core/token.ts:37": STATIC_TOKEN,
+  "src/core/claims.ts:27": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:31": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:32": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:35": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:36": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:39": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:40": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:42": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:50": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:51": BY_CLAIMS_TESTS,
+  "src/core/claims.ts:52": BY_CLAIMS_TESTS,
+  "src/core/scopes.ts:9": BY_SCOPE_TESTS,
+  "src/core/scopes.ts:18": BY_SCOPE_TESTS,
+  "src/core/scopes.ts:30": BY_SCOPE_TESTS,
+  "src/core/check.ts:38": BY_SCHEME_TESTS,
+  "src/core/check.ts:73": BY_SCHEME_TESTS,
+  "src/core/check.ts:91": BY_SCHEME_TESTS,
+  "src/core/token.ts:29:Regex:/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$/": STATIC_TOKEN,
+  "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+/": STATIC_TOKEN,
   "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$/":
-    "Equivalent in result (a static mutant, so checked by hand): dropping a `+` only makes the JWS-shape fast path miss real tokens, and the general b64token check then gives the same answer.",
-  "src/core/token.ts:29:Regex:/^[^A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$/":
-    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
+    STATIC_SHAPE_EQUIVALENT,
+  "src/core/token.ts:29:Regex:/^[^A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$/": STATIC_TOKEN,
   "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]\\.[A-Za-z0-9_-]+$/":
-    "Equivalent in result (a static mutant, so checked by hand): dropping a `+` only makes the JWS-shape fast path miss real tokens, and the general b64token check then gives the same answer.",
-  "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[^A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$/":
-    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
+    STATIC_SHAPE_EQUIVALENT,
+  "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[^A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$/": STATIC_TOKEN,
   "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]$/":
-    "Equivalent in result (a static mutant, so checked by hand): dropping a `+` only makes the JWS-shape fast path miss real tokens, and the general b64token check then gives the same answer.",
-  "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[^A-Za-z0-9_-]+$/":
-    "Static mutant (a module-level constant): Stryker's vitest runner activates a mutant per test, after the module has been evaluated, so the constant is never mutated and the result says nothing. Re-applied by hand: test/core/token.test.ts fails on it.",
-  "src/core/jws.ts:14":
-    "Static mutant (a module-level constant): reported Survived by the vitest runner, but test/core/jws.test.ts fails on it when the change is made by hand.",
-  "src/core/jws.ts:29":
-    "Static mutant (a module-level constant): reported Survived by the vitest runner, but test/core/jws.test.ts fails on it when the change is made by hand.",
-  "src/core/jws.ts:27":
-    'Killed by test/core/jws.test.ts "decodeJws (internal), with and without Buffer" (re-applied by hand; the report predates the added cases).',
-  "src/core/jws.ts:76:UnaryOperator":
-    'Killed by test/core/jws.test.ts "decodeJws (internal), with and without Buffer" (re-applied by hand; the report predates the added cases).',
+    STATIC_SHAPE_EQUIVALENT,
+  "src/core/token.ts:29:Regex:/^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[^A-Za-z0-9_-]+$/": STATIC_TOKEN,
+  "src/core/jws.ts:14": STATIC_JWS,
+  "src/core/jws.ts:29": STATIC_JWS,
+  "src/core/jws.ts:27": BY_JWS_TESTS,
+  "src/core/jws.ts:76:UnaryOperator": BY_JWS_TESTS,
   "src/core/jws.ts:76:ConditionalExpression":
     "Equivalent: `first === -1` implies `second === -1` (the search for the second dot starts after the first), and `second === -1` implies that the third test (a dot after position 0) finds the first dot; either part alone decides the same.",
   "src/core/jws.ts:76:LogicalOperator":
