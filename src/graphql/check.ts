@@ -198,8 +198,10 @@ export async function enforce(
       ? await evaluatePolicies(state, requirement, "resolve", args, parent)
       : null);
   if (error) throw toGraphQLError(error, located);
-  const judged = phase === "resolve" && isExpiryJudged(context, info.operation);
-  if (info.operation.operation === "subscription" && !judged) {
+  if (
+    info.operation.operation === "subscription" &&
+    !(phase === "resolve" && isExpiryJudged(context, info.operation))
+  ) {
     const exp = await expiresAt(state);
     if (exp !== undefined && exp <= Date.now()) throw toGraphQLError(expiredError(state), located);
   }
