@@ -6,9 +6,10 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type AuthError, type AuthOptions, createAuth } from "../../src/index.js";
 import { createTestIssuer, type DpopKeyPair, type TestIssuer } from "../../src/testing/index.js";
+import { controlledDate } from "../support/clock.js";
 
 const URL_ = "https://api.example.com/things/1";
 let issuer: TestIssuer;
@@ -21,9 +22,6 @@ beforeAll(async () => {
   bound = await issuer.sign({ scope: "read" }, { dpopJkt: key.thumbprint });
 });
 afterAll(() => issuer.close());
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 type Outcome = { status: number; code?: string; description?: string; reason?: string };
 
@@ -152,8 +150,7 @@ describe("DPoP proof size, signature and claims", () => {
 
   it("iat: exactly now + iatLeeway and now − iatOffset pass; one second beyond each is refused (controlled clock)", async () => {
     const t = Math.floor(Date.now() / 1000);
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(t * 1000);
+    controlledDate(onTestFinished, t * 1000);
     const dpop = { iatLeeway: 30, iatOffset: 300 };
     expect((await send(await proof({ iat: t + 30 }), { dpop })).status).toBe(200);
     expect(await send(await proof({ iat: t + 31 }), { dpop })).toMatchObject(
