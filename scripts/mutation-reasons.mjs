@@ -33,7 +33,74 @@ const STATIC_DPOP =
 const DPOP_HTU_EITHER =
   "Equivalent: either half of `expected === undefined || given === undefined` is enough, since `given !== expected` then refuses the other case (a defined value is never equal to undefined); only both removed lets two undefined URLs through, which the htu rows of test/core/dpop.test.ts catch.";
 
+const BY_VERIFY_EDGES =
+  "Killed by test/core/verify-edges.test.ts (re-applied by hand; the run predates that file).";
+const BY_VERIFY_EDGES_WEBCRYPTO =
+  "Not covered by the mutation config's node project: this is the WebCrypto (asynchronous) path. Killed by test/core/verify-edges.test.ts in vitest's webcrypto project (re-applied by hand).";
+const VERIFY_CACHE_SHORTER =
+  "Equivalent in result: it only ends a cached verification earlier; the token is then verified again under the same claim rules (clockTolerance included), with the same answer.";
+const VERIFY_SYNC_WRAPPED =
+  "Equivalent in result: a synchronous result wrapped in a promise; every caller accepts either (MaybePromise), and the value is the same.";
+const VERIFY_MEMO =
+  "Equivalent in result: the memo of verified token headers; without it (or set again) the header is decoded and checked again, with the same answer.";
+const VERIFY_REVERIFY =
+  "Equivalent in result: a cached verification whose key set was reloaded is dropped instead of kept, and the token is verified again against the same keys, with the same answer (one more signature check).";
+
 export const REASONS = {
+  "src/core/verify.ts:42":
+    "Equivalent in result: Verifier.verify's callers (the engine's check in auth.ts, for Auth.verify and every request context) turn any non-AuthError into this same 500, with the same description and the cause kept (toAuthError); verify.ts's own wrap is defence in depth.",
+  "src/core/verify.ts:43": BY_VERIFY_EDGES,
+  "src/core/verify.ts:74":
+    'Static mutant (a module-level constant): reported Survived by the vitest runner, but test/core/verify-edges.test.ts "strict requires %s" fails on each when the change is made by hand.',
+  "src/core/verify.ts:87": VERIFY_MEMO,
+  "src/core/verify.ts:104": BY_VERIFY_EDGES,
+  "src/core/verify.ts:131": BY_VERIFY_EDGES,
+  "src/core/verify.ts:156": VERIFY_SYNC_WRAPPED,
+  "src/core/verify.ts:173:ConditionalExpression:false": BY_VERIFY_EDGES,
+  "src/core/verify.ts:173:EqualityOperator": BY_VERIFY_EDGES,
+  "src/core/verify.ts:173:BlockStatement": BY_VERIFY_EDGES,
+  "src/core/verify.ts:173:ConditionalExpression:true":
+    "Equivalent in result: a joiner whose flight failed for another reason verifies on its own instead of sharing the failure; it gets the same refusal (one more verification).",
+  "src/core/verify.ts:173:LogicalOperator":
+    "Equivalent in result: without a resolver the accepted issuers are the same for every request, so a joiner that verifies on its own after an issuer refusal is refused the same way.",
+  "src/core/verify.ts:179": BY_VERIFY_EDGES,
+  "src/core/verify.ts:186":
+    "Equivalent in result: isCached() only chooses the known-token fast path of the Authorization parser; when it says no, the general parser returns the same credentials.",
+  "src/core/verify.ts:196":
+    "Equivalent in result: the same-generation shortcut; the kid check below then keeps the entry for a token with a kid, and a kid-less one is verified again with the same answer.",
+  "src/core/verify.ts:197": VERIFY_REVERIFY,
+  "src/core/verify.ts:199": VERIFY_REVERIFY,
+  "src/core/verify.ts:202:ConditionalExpression:true":
+    "Equivalent: `Promise.resolve(x).catch(() => {})` on a key set that is not a promise does nothing.",
+  "src/core/verify.ts:202:ConditionalExpression:false":
+    "Open (not killed yet): without the catch, a rejected `Promise.reject(unavailable())` from get() inside the retry window (a cached token, stale keys past staleIfError, a failed refetch) is an unhandled rejection. The request itself still gets its 503. Needs a test counting process 'unhandledRejection' events under a controlled clock.",
+  "src/core/verify.ts:204": BY_VERIFY_EDGES,
+  "src/core/verify.ts:216": BY_VERIFY_EDGES,
+  "src/core/verify.ts:230":
+    "Equivalent: run() without `shaped` is called only from join(), for a token whose flight was refused for its issuer, that is after decodeJws had accepted it; the segment checks `shaped` skips pass for it anyway.",
+  "src/core/verify.ts:256": BY_VERIFY_EDGES,
+  "src/core/verify.ts:257": BY_VERIFY_EDGES,
+  "src/core/verify.ts:272": BY_VERIFY_EDGES,
+  "src/core/verify.ts:275": BY_VERIFY_EDGES,
+  "src/core/verify.ts:303":
+    'Found a gap, fixed since: the 3-key bound applied to kid-less tokens only, so a JWKS repeating one kid made a forged token cost a verification per key. Every token is now tried against at most 3 candidates (the condition is gone); test/core/verify-edges.test.ts "a kid shared by 5 keys…" fails without the bound (re-applied by hand).',
+  "src/core/verify.ts:308": VERIFY_SYNC_WRAPPED,
+  "src/core/verify.ts:340": VERIFY_MEMO,
+  "src/core/verify.ts:348": BY_VERIFY_EDGES,
+  "src/core/verify.ts:349:MethodExpression": BY_VERIFY_EDGES,
+  "src/core/verify.ts:349:ArithmeticOperator": VERIFY_CACHE_SHORTER,
+  "src/core/verify.ts:351": VERIFY_CACHE_SHORTER,
+  "src/core/verify.ts:376": BY_VERIFY_EDGES,
+  "src/core/verify.ts:380": VERIFY_SYNC_WRAPPED,
+  "src/core/verify.ts:384": BY_VERIFY_EDGES_WEBCRYPTO,
+  "src/core/verify.ts:385": BY_VERIFY_EDGES_WEBCRYPTO,
+  "src/core/verify.ts:386": BY_VERIFY_EDGES_WEBCRYPTO,
+  "src/core/verify.ts:392": BY_VERIFY_EDGES,
+  "src/core/verify.ts:393": BY_VERIFY_EDGES,
+  "src/core/verify.ts:402":
+    "Equivalent: unreachable. resolveIssuers() is called only when there is no static issuer list, and createAuth then requires a resolver.",
+  "src/core/verify.ts:410": BY_VERIFY_EDGES,
+  "src/core/verify.ts:411": BY_VERIFY_EDGES,
   "src/core/dpop.ts:54": STATIC_DPOP,
   "src/core/dpop.ts:76":
     "Equivalent in result: the memo of normalised request URLs; recomputing normalizeHtu(url) every time gives the same URL.",

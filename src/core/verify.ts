@@ -69,8 +69,8 @@ interface Attempt {
   generation: number;
 }
 
-/** Keys a token without `kid` is tried against, at most (in JWKS order). */
-const MAX_KIDLESS_CANDIDATES = 3;
+/** Keys a token is tried against, at most (in JWKS order): by `alg`, or by `kid` too. */
+const MAX_CANDIDATES = 3;
 const STRICT_CLAIMS = ["client_id", "jti", "sub", "iat"];
 /** Distinct token headers remembered (decoded and checked once); only verified tokens' headers. */
 const MAX_HEADERS = 64;
@@ -297,12 +297,10 @@ export class Verifier {
 
   private withCandidates(t: Attempt, keys: KeySet, candidates: JWK[]): MaybePromise<Verified> {
     t.generation = keys.generation;
-    // Bounded work: a token without a kid is tried against the first few keys of its
-    // algorithm only, so a forged kid-less token costs the same whatever the JWKS holds.
+    // Bounded work: a token is tried against the first few keys of its algorithm (and kid)
+    // only, so a forged token costs the same whatever the JWKS holds, repeated kids included.
     const tried =
-      t.header.kid === undefined && candidates.length > MAX_KIDLESS_CANDIDATES
-        ? candidates.slice(0, MAX_KIDLESS_CANDIDATES)
-        : candidates;
+      candidates.length > MAX_CANDIDATES ? candidates.slice(0, MAX_CANDIDATES) : candidates;
     const alg = t.header.alg as string;
     const signed = this.checkSignature(alg, tried, t.jws.signingInput, t.jws.signature, 0);
     if (isPromiseLike(signed)) return Promise.resolve(signed).then(() => this.withSignature(t));
