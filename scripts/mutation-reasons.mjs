@@ -46,7 +46,33 @@ const VERIFY_MEMO =
 const VERIFY_REVERIFY =
   "Equivalent in result: a cached verification whose key set was reloaded is dropped instead of kept, and the token is verified again against the same keys, with the same answer (one more signature check).";
 
+const BY_KEYS_EDGES =
+  "Killed by test/core/keys-edges.test.ts (re-applied by hand; the run predates that file).";
+const KEYS_FETCHED_ONLY =
+  "Open (not killed yet): only a fetched JWKS reaches this (the option schema refuses such a static key set), and no test serves one over HTTP yet: it needs a loopback server answering a JWKS with null, string or kty-less entries, or no keys array, and a logger recording the warning.";
+
 export const REASONS = {
+  "src/core/keys.ts:53": BY_KEYS_EDGES,
+  "src/core/keys.ts:56": BY_KEYS_EDGES,
+  "src/core/keys.ts:73": BY_KEYS_EDGES,
+  "src/core/keys.ts:74": BY_KEYS_EDGES,
+  "src/core/keys.ts:75": BY_KEYS_EDGES,
+  "src/core/keys.ts:82": BY_KEYS_EDGES,
+  "src/core/keys.ts:92": BY_KEYS_EDGES,
+  "src/core/keys.ts:105": BY_KEYS_EDGES,
+  "src/core/keys.ts:106": BY_KEYS_EDGES,
+  "src/core/keys.ts:124": BY_KEYS_EDGES,
+  "src/core/keys.ts:156": BY_KEYS_EDGES,
+  "src/core/keys.ts:157":
+    "Equivalent: the key only tells one set of ignored keys from another, and each part is a JSON string (quoted) or `(no kid)`, so joining without a separator is as unambiguous.",
+  "src/core/keys.ts:158":
+    "Open (not killed yet): the once-per-set dedupe shows only when the same JWKS is fetched twice; a test needs a refetch (cooldown or maxAge under a controlled clock) and a recording logger.",
+  "src/core/keys.ts:161": BY_KEYS_EDGES,
+  "src/core/keys.ts:174": KEYS_FETCHED_ONLY,
+  "src/core/keys.ts:175": BY_KEYS_EDGES,
+  "src/core/keys.ts:177": BY_KEYS_EDGES,
+  "src/core/keys.ts:183": KEYS_FETCHED_ONLY,
+  "src/core/keys.ts:184": KEYS_FETCHED_ONLY,
   "src/core/verify.ts:42":
     "Equivalent in result: Verifier.verify's callers (the engine's check in auth.ts, for Auth.verify and every request context) turn any non-AuthError into this same 500, with the same description and the cause kept (toAuthError); verify.ts's own wrap is defence in depth.",
   "src/core/verify.ts:43": BY_VERIFY_EDGES,
