@@ -98,8 +98,7 @@ export const REASONS = {
   "src/core/verify.ts:199": VERIFY_REVERIFY,
   "src/core/verify.ts:202:ConditionalExpression:true":
     "Equivalent: `Promise.resolve(x).catch(() => {})` on a key set that is not a promise does nothing.",
-  "src/core/verify.ts:202:ConditionalExpression:false":
-    "Open (not killed yet): without the catch, a rejected `Promise.reject(unavailable())` from get() inside the retry window (a cached token, stale keys past staleIfError, a failed refetch) is an unhandled rejection. The request itself still gets its 503. Needs a test counting process 'unhandledRejection' events under a controlled clock.",
+  "src/core/verify.ts:202:ConditionalExpression:false": BY_VERIFY_EDGES,
   "src/core/verify.ts:204": BY_VERIFY_EDGES,
   "src/core/verify.ts:216": BY_VERIFY_EDGES,
   "src/core/verify.ts:230":

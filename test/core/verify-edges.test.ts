@@ -288,3 +288,38 @@ describe("strict mode", () => {
     });
   });
 });
+
+describe("no unhandled rejection when a cached token meets unavailable keys", () => {
+  it("a cached token inside the retry window after a failed refetch: 503, and nothing left unhandled", async () => {
+    const idp = await createTestIssuer();
+    onTestFinished(() => idp.close());
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", record);
+    onTestFinished(() => {
+      process.off("unhandledRejection", record);
+    });
+    const t = Math.floor(Date.now() / 1000) * 1000;
+    const clock = controlledDate(onTestFinished, t);
+    const auth = createAuth({
+      issuer: idp.url,
+      audience: idp.audience,
+      logger: false,
+      cache: { maxAge: 50, minAge: 50, staleIfError: 0, retryAfter: 10 },
+    });
+    const first = await idp.sign({ sub: "a" }, { expiresIn: 3600 });
+    const second = await idp.sign({ sub: "b" }, { expiresIn: 3600 });
+    expect((await outcome(auth.verify(first))).status).toBe(200);
+    expect((await outcome(auth.verify(second))).status).toBe(200);
+    idp.fail("500", { endpoints: ["jwks"] });
+    clock.set(t + 60_000); // stale, no stale-if-error: the refetch fails
+    expect(await outcome(auth.verify(first))).toMatchObject({ status: 503 });
+    clock.set(t + 61_000); // inside retryAfter: the key source answers with a rejection at once
+    expect(await outcome(auth.verify(second))).toMatchObject({
+      status: 503,
+      reason: "key_source_unavailable",
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(unhandled).toEqual([]);
+  });
+});
