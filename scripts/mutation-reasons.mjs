@@ -36,7 +36,7 @@ const DPOP_HTU_EITHER =
 const BY_VERIFY_EDGES =
   "Killed by test/core/verify-edges.test.ts (re-applied by hand; the run predates that file).";
 const BY_VERIFY_EDGES_WEBCRYPTO =
-  "Not covered by the mutation config's node project: this is the WebCrypto (asynchronous) path. Killed by test/core/verify-edges.test.ts in vitest's webcrypto project (re-applied by hand).";
+  "Killed by test/core/verify-edges.test.ts in vitest's webcrypto project (re-applied by hand). Not covered under the mutation config, which runs the node project only: this is the WebCrypto (asynchronous) path.";
 const VERIFY_CACHE_SHORTER =
   "Equivalent in result: it only ends a cached verification earlier; the token is then verified again under the same claim rules (clockTolerance included), with the same answer.";
 const VERIFY_SYNC_WRAPPED =
@@ -48,10 +48,19 @@ const VERIFY_REVERIFY =
 
 const BY_KEYS_EDGES =
   "Killed by test/core/keys-edges.test.ts (re-applied by hand; the run predates that file).";
-const KEYS_FETCHED_ONLY =
-  "Open (not killed yet): only a fetched JWKS reaches this (the option schema refuses such a static key set), and no test serves one over HTTP yet: it needs a loopback server answering a JWKS with null, string or kty-less entries, or no keys array, and a logger recording the warning.";
-
 export const REASONS = {
+  "src/core/keys.ts:37":
+    "Equivalent: the initial value only has to differ from every real key of ignored kids (quoted JSON strings or `(no kid)`, comma-joined); `Stryker was here!` is no such key either.",
+  "src/core/keys.ts:51": BY_KEYS_EDGES,
+  "src/core/keys.ts:60": BY_KEYS_EDGES,
+  "src/core/keys.ts:142":
+    "Equivalent: with no ignored keys, reportDropped's key is the empty string, which equals its initial `lastDropped`, so it returns without a warning anyway (test/core/keys-edges.test.ts 'a key set with nothing to ignore is not reported' shows it).",
+  "src/core/keys.ts:150":
+    "Equivalent: generations are only compared for equality (keyStillPublished), and counting down gives distinct values just as counting up does.",
+  "src/core/keys.ts:175:ConditionalExpression":
+    "Equivalent: an `oct` key without `k` (with `k` the private-member check drops it) is dropped by keyWithinBounds, which knows no `oct` curve; the line is a clear early exit.",
+  "src/core/keys.ts:175:StringLiteral":
+    "Equivalent: an `oct` key without `k` (with `k` the private-member check drops it) is dropped by keyWithinBounds, which knows no `oct` curve; the line is a clear early exit.",
   "src/core/keys.ts:53": BY_KEYS_EDGES,
   "src/core/keys.ts:56": BY_KEYS_EDGES,
   "src/core/keys.ts:73": BY_KEYS_EDGES,
@@ -65,14 +74,15 @@ export const REASONS = {
   "src/core/keys.ts:156": BY_KEYS_EDGES,
   "src/core/keys.ts:157":
     "Equivalent: the key only tells one set of ignored keys from another, and each part is a JSON string (quoted) or `(no kid)`, so joining without a separator is as unambiguous.",
-  "src/core/keys.ts:158":
-    "Open (not killed yet): the once-per-set dedupe shows only when the same JWKS is fetched twice; a test needs a refetch (cooldown or maxAge under a controlled clock) and a recording logger.",
+  "src/core/keys.ts:158": BY_KEYS_EDGES,
   "src/core/keys.ts:161": BY_KEYS_EDGES,
-  "src/core/keys.ts:174": KEYS_FETCHED_ONLY,
+  "src/core/keys.ts:174:BooleanLiteral": BY_KEYS_EDGES,
+  "src/core/keys.ts:174":
+    "Equivalent: redundant guards. parseJwks drops entries that are not objects (the option schema refuses them in a static set), and keyWithinBounds refuses any kty but RSA, EC and OKP, a missing one included; test/core/keys-edges.test.ts 'a fetched JWKS that is not all keys' gives the same report without them (re-applied by hand).",
   "src/core/keys.ts:175": BY_KEYS_EDGES,
   "src/core/keys.ts:177": BY_KEYS_EDGES,
-  "src/core/keys.ts:183": KEYS_FETCHED_ONLY,
-  "src/core/keys.ts:184": KEYS_FETCHED_ONLY,
+  "src/core/keys.ts:183": BY_KEYS_EDGES,
+  "src/core/keys.ts:184": BY_KEYS_EDGES,
   "src/core/verify.ts:42":
     "Equivalent in result: Verifier.verify's callers (the engine's check in auth.ts, for Auth.verify and every request context) turn any non-AuthError into this same 500, with the same description and the cause kept (toAuthError); verify.ts's own wrap is defence in depth.",
   "src/core/verify.ts:43": BY_VERIFY_EDGES,
@@ -108,7 +118,7 @@ export const REASONS = {
   "src/core/verify.ts:272": BY_VERIFY_EDGES,
   "src/core/verify.ts:275": BY_VERIFY_EDGES,
   "src/core/verify.ts:303":
-    'Found a gap, fixed since: the 3-key bound applied to kid-less tokens only, so a JWKS repeating one kid made a forged token cost a verification per key. Every token is now tried against at most 3 candidates (the condition is gone); test/core/verify-edges.test.ts "a kid shared by 5 keys…" fails without the bound (re-applied by hand).',
+    'Killed by test/core/verify-edges.test.ts "a kid shared by 5 keys…" after the fix this survivor found: the 3-key bound applied to kid-less tokens only, so a JWKS repeating one kid made a forged token cost a verification per key. Every token is now tried against at most 3 candidates (the kid condition is gone); removing the bound fails that test (re-applied by hand).',
   "src/core/verify.ts:308": VERIFY_SYNC_WRAPPED,
   "src/core/verify.ts:340": VERIFY_MEMO,
   "src/core/verify.ts:348": BY_VERIFY_EDGES,
@@ -256,8 +266,17 @@ export const RUN_NOTES = [
   "`scopes.ts` (47, 14 min), `token.ts` (205, 34 min), `check.ts` (85, 10 min) and `jws.ts`",
   "(148, 35 min); their ledger entries were rebuilt from this file's tables, since the report",
   "was not kept (their source is unchanged since before the run, so _Source_ is exact).",
+  "",
+  "2026-12-03 (later), on a clean clone: `nonce.ts` + `dpop.ts` (296 mutants, 17 min, quiet",
+  "machine) and `verify.ts` + `keys.ts` (499 mutants, 64 min, while five `npm test` runs ran",
+  "beside it, load ~6 on 2 cores). That load made some mutants time out that are not hangs",
+  "(a Timeout counts as killed): the 17 timed-out mutants were run again on a quieter machine",
+  "(`--mutate` with their line ranges) and their statuses below are from that re-run. Not",
+  "run yet: `replay.ts`, `errors.ts` (a run was started and stopped for time), the rest of",
+  "`src/core`, and all of `src/trpc`, `src/graphql`, `src/redis`.",
+  "",
   "Every survivor is triaged below: killed by a test written after the run (each re-applied",
-  "by hand against that test) or explained as equivalent.",
+  "by hand against that test), explained as equivalent, or _Open_ with what a test needs.",
   "",
   "**Static mutants are not really tested by this runner.** A mutant in a module-level",
   "initialiser (the regular expressions of `token.ts` and `jws.ts`, `jws.ts`'s fatal",

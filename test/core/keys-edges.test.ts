@@ -57,6 +57,17 @@ describe("ignored JWKS keys are reported once, naming them", () => {
     );
   });
 
+  it("a key set with nothing to ignore is not reported", async () => {
+    const { warnings, logger } = recording();
+    await createAuth({
+      issuer: issuer.url,
+      audience: issuer.audience,
+      jwks: { keys: [good] },
+      logger,
+    }).warmup();
+    expect(warnings).toEqual([]);
+  });
+
   it("a static key set is never fetched: warmup() makes no request", async () => {
     const before = { ...issuer.hits };
     const auth = createAuth({
@@ -154,6 +165,37 @@ describe("fetch windows under a controlled clock (each at its exact boundary)", 
     expect(idp.hits.jwks).toBe(3);
   });
 
+  it("no keys yet and the first fetch failed: 503 until exactly retryAfter, then a fetch again", async () => {
+    const idp = await createTestIssuer();
+    onTestFinished(() => idp.close());
+    const t = Math.floor(Date.now() / 1000) * 1000;
+    const clock = controlledDate(onTestFinished, t);
+    const auth = createAuth({
+      issuer: idp.url,
+      audience: idp.audience,
+      logger: false,
+      cache: { retryAfter: 10 },
+    });
+    const token = await idp.sign({}, { expiresIn: 3600 });
+    const ask = () =>
+      auth.verify(token).then(
+        () => 200,
+        (e: AuthError) => e,
+      );
+    idp.fail("500", { endpoints: ["jwks"] });
+    expect(await ask()).toMatchObject({ status: 503 });
+    expect(idp.hits.jwks).toBe(1);
+    idp.fail(null);
+    clock.set(t + 10_000 - 1);
+    const waiting = await ask();
+    expect(waiting).toMatchObject({ status: 503, reason: "key_source_unavailable" });
+    expect((waiting as AuthError).headers["Retry-After"]).toBe("1");
+    expect(idp.hits.jwks).toBe(1);
+    clock.set(t + 10_000);
+    expect(await ask()).toBe(200);
+    expect(idp.hits.jwks).toBe(2);
+  });
+
   it("discovery is fetched again at exactly discoveryMaxAge (with the next key fetch)", async () => {
     const { idp, t, clock, token, ask } = await setUp({
       maxAge: 50,
@@ -198,5 +240,56 @@ describe("fetch windows under a controlled clock (each at its exact boundary)", 
     expect(await ask(await idp.sign({ sub: "b" }, { expiresIn: 3600 }))).toMatchObject({
       status: 503,
     });
+  });
+});
+
+describe("a fetched JWKS that is not all keys", () => {
+  /** A loopback JWKS endpoint answering `body`; counts its requests. */
+  async function serve(body: unknown) {
+    const { createServer } = await import("node:http");
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
+    const { port } = server.address() as { port: number };
+    const { warnings, logger } = recording();
+    const auth = createAuth({
+      issuer: `http://127.0.0.1:${port}/`,
+      jwksUri: `http://127.0.0.1:${port}/jwks`,
+      audience: "api",
+      logger,
+      cache: { cooldown: 0 },
+    });
+    return { auth, warnings, hits: () => hits, iss: `http://127.0.0.1:${port}/` };
+  }
+
+  it("entries that are not objects are skipped silently; kty-less ones are reported, once per distinct set", async () => {
+    const { auth, warnings, hits, iss } = await serve({
+      keys: [good, null, "x", 5, { kid: "nokty", x: "AA" }, { kty: 5, kid: "numkty" }],
+    });
+    await auth.warmup();
+    // An unknown kid refetches the same set (cooldown 0): it is not reported again.
+    const { SignJWT } = await import("jose");
+    const pair = await generateKeyPair("ES256");
+    const stranger = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "unknown" })
+      .setIssuer(iss)
+      .setAudience("api")
+      .setExpirationTime("5m")
+      .sign(pair.privateKey);
+    await auth.verify(stranger).catch(() => {});
+    expect(hits()).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('2 of 3 JWKS keys are ignored ("nokty", "numkty"): only');
+  });
+
+  it("a body without a keys array: the warning says it is not a JWKS", async () => {
+    const { auth, warnings } = await serve({ issuer: "x" });
+    await expect(auth.warmup()).rejects.toMatchObject({ status: 503 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("not a JWKS (no keys array)");
   });
 });
