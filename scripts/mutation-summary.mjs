@@ -13,6 +13,7 @@
  *
  * Usage: node scripts/mutation-summary.mjs [--out MUTATION.md] [report.json ...]
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -73,7 +74,11 @@ const ledger = existsSync(ledgerPath)
 for (const path of reportPaths) {
   const one = JSON.parse(readFileSync(path, "utf8"));
   const run = new Date(statSync(path).mtimeMs).toISOString().slice(0, 16).replace("T", " ");
-  for (const [file, data] of Object.entries(one.files)) ledger.files[rel(file)] = entry(data, run);
+  for (const [file, data] of Object.entries(one.files)) {
+    // An older report (say a stale reports/mutation/mutation.json) never replaces a newer run.
+    const known = ledger.files[rel(file)];
+    if (!known || known.run <= run) ledger.files[rel(file)] = entry(data, run);
+  }
 }
 ledger.files = Object.fromEntries(
   Object.entries(ledger.files).sort(([a], [b]) => a.localeCompare(b)),
@@ -182,6 +187,10 @@ const lines = [
   "",
 ];
 writeFileSync(outPath, lines.join("\n"));
+// Both files are committed, so they leave in the repository's format (Biome aligns tables).
+spawnSync(join(root, "node_modules/.bin/biome"), ["check", "--write", outPath, ledgerPath], {
+  stdio: "ignore",
+});
 const untriaged = left.filter((m) => m.reason === undefined).length;
 process.stdout.write(
   `wrote ${relative(root, outPath)}: ${left.length} survivors listed, ${untriaged} not triaged yet\n`,
