@@ -6,7 +6,8 @@ import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type AuthError, createAuth } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
-import { controlledDate, until } from "../support/clock.js";
+import { until } from "../support/clock.js";
+import { clockedIssuer } from "../support/clocked-issuer.js";
 
 let issuer: TestIssuer;
 let good: JWK;
@@ -118,19 +119,10 @@ const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 describe("fetch windows under a controlled clock (each at its exact boundary)", () => {
   /** A fresh issuer and an auth on it; the first request at `t` loads the keys. */
   async function setUp(cache: Record<string, number>) {
-    const idp = await createTestIssuer();
-    onTestFinished(() => idp.close());
-    const t = Math.floor(Date.now() / 1000) * 1000;
-    const clock = controlledDate(onTestFinished, t);
-    const auth = createAuth({ issuer: idp.url, audience: idp.audience, logger: false, cache });
+    const { idp, t, clock, auth, ask } = await clockedIssuer(cache);
     const token = await idp.sign({}, { expiresIn: 3600 });
     await expect(auth.verify(token)).resolves.toBeDefined();
     const unknownKid = () => idp.sign({}, { kid: "not-published", expiresIn: 3600 });
-    const ask = (tok: string) =>
-      auth.verify(tok).then(
-        () => 200,
-        (e: AuthError) => e,
-      );
     return { idp, t, clock, token, unknownKid, ask };
   }
 
@@ -166,22 +158,9 @@ describe("fetch windows under a controlled clock (each at its exact boundary)", 
   });
 
   it("no keys yet and the first fetch failed: 503 until exactly retryAfter, then a fetch again", async () => {
-    const idp = await createTestIssuer();
-    onTestFinished(() => idp.close());
-    const t = Math.floor(Date.now() / 1000) * 1000;
-    const clock = controlledDate(onTestFinished, t);
-    const auth = createAuth({
-      issuer: idp.url,
-      audience: idp.audience,
-      logger: false,
-      cache: { retryAfter: 10 },
-    });
+    const { idp, t, clock, ask: verify } = await clockedIssuer({ retryAfter: 10 });
     const token = await idp.sign({}, { expiresIn: 3600 });
-    const ask = () =>
-      auth.verify(token).then(
-        () => 200,
-        (e: AuthError) => e,
-      );
+    const ask = () => verify(token);
     idp.fail("500", { endpoints: ["jwks"] });
     expect(await ask()).toMatchObject({ status: 503 });
     expect(idp.hits.jwks).toBe(1);

@@ -13,6 +13,7 @@ import {
 } from "../../src/index.js";
 import { createTestIssuer, type TestIssuer } from "../../src/testing/index.js";
 import { controlledDate } from "../support/clock.js";
+import { clockedIssuer } from "../support/clocked-issuer.js";
 
 const ISS = "https://idp.example.test/";
 type Pair = Awaited<ReturnType<typeof generateKeyPair>>;
@@ -291,21 +292,17 @@ describe("strict mode", () => {
 
 describe("no unhandled rejection when a cached token meets unavailable keys", () => {
   it("a cached token inside the retry window after a failed refetch: 503, and nothing left unhandled", async () => {
-    const idp = await createTestIssuer();
-    onTestFinished(() => idp.close());
     const unhandled: unknown[] = [];
     const record = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", record);
     onTestFinished(() => {
       process.off("unhandledRejection", record);
     });
-    const t = Math.floor(Date.now() / 1000) * 1000;
-    const clock = controlledDate(onTestFinished, t);
-    const auth = createAuth({
-      issuer: idp.url,
-      audience: idp.audience,
-      logger: false,
-      cache: { maxAge: 50, minAge: 50, staleIfError: 0, retryAfter: 10 },
+    const { idp, t, clock, auth } = await clockedIssuer({
+      maxAge: 50,
+      minAge: 50,
+      staleIfError: 0,
+      retryAfter: 10,
     });
     const first = await idp.sign({ sub: "a" }, { expiresIn: 3600 });
     const second = await idp.sign({ sub: "b" }, { expiresIn: 3600 });
