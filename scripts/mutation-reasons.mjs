@@ -4,6 +4,8 @@
  * which test now kills it (then it should not survive the next run) or why the mutant is
  * equivalent (no input can tell it from the original).
  */
+import { REPLAY_REASONS } from "./mutation-reasons/replay.mjs";
+
 /** Reasons shared by several survivors. */
 const KNOWN_TOKEN_FAST_PATH =
   "Equivalent in result: the fast path for a token the cache already knows. When it misses, parseAuthorization returns the same credentials for that token (it was parsed by it before it was cached), and a mangled slice is never a cached token (the cache compares whole tokens).";
@@ -52,6 +54,7 @@ const BY_ERRORS_EDGES =
   "Killed by test/core/errors-edges.test.ts (re-applied by hand; the run predates that file).";
 
 export const REASONS = {
+  ...REPLAY_REASONS,
   "src/core/errors.ts:124": BY_ERRORS_EDGES,
   "src/core/errors.ts:126":
     "Equivalent: the default challenge options have no DPoP algorithms, and dpopOnly is read only when there are some.",

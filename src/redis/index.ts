@@ -142,9 +142,13 @@ type Send = (key: string, args: string[]) => Promise<unknown>;
 
 const DEFAULT_PREFIX = "scopegate:";
 
-/** `value[name]` when `value` is an object or a function, else `undefined`. */
+/**
+ * `value[name]` when `value` is an object, else `undefined`. Not for a function: every
+ * function has a `call`, so `createRedisReplayStore(createClient)` (the factory, not a
+ * client) would pass for ioredis and fail only at the first request.
+ */
 function member(value: unknown, name: string): unknown {
-  return (typeof value === "object" || typeof value === "function") && value !== null
+  return typeof value === "object" && value !== null
     ? (value as Record<string, unknown>)[name]
     : undefined;
 }
@@ -179,9 +183,11 @@ function sender(client: unknown): Send {
     return (_key, args) => node.sendCommand(args);
   }
   const hint =
-    typeof member(client, "then") === "function"
-      ? " It is a promise: await it first (`await createClient().connect()`)."
-      : "";
+    typeof client === "function"
+      ? " It is a function: pass the client it makes (`new Redis(url)`, `await createClient().connect()`)."
+      : typeof member(client, "then") === "function"
+        ? " It is a promise: await it first (`await createClient().connect()`)."
+        : "";
   throw new ConfigurationError(
     "client",
     `expected an ioredis client (\`new Redis(url)\`, \`new Cluster(nodes)\`) or a node-redis client (\`await createClient({ url }).connect()\`, \`createCluster\`, \`createSentinel\`), got ${kindOf(client)}.${hint} Pass the client itself: createRedisReplayStore(client).`,

@@ -11,6 +11,7 @@ import {
   type ReplayStore,
 } from "../../src/index.js";
 import { createTestIssuer, type DpopKeyPair, type TestIssuer } from "../../src/testing/index.js";
+import { countTablePasses, runModel, tryAdd } from "../support/replay-model.js";
 
 const URL_ = "https://api.example.com/things/1";
 /** A whole second, so expiries (whole seconds, rounded up) fall exactly `ttl` after it. */
@@ -27,54 +28,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** `add` as an outcome: `true` / `false`, or `{ full: retryAfterSeconds }` when it throws. */
-function tryAdd(store: ReplayStore, key: string, ttl: number): boolean | { full: number } {
-  try {
-    return store.add(key, ttl) as boolean;
-  } catch (e) {
-    if (e instanceof ReplayStoreFullError) return { full: e.retryAfterSeconds };
-    throw e;
-  }
-}
-
 /** The keys scopegate passes: `dpop:` + base64url(SHA-256(htu + " " + jti)). */
 const proofKey = (i: number) =>
   `dpop:${createHash("sha256").update(`${URL_} jti-${i}`).digest("base64url")}`;
-
-/**
- * Counts the calls of the store's private table passes (`makeRoom` scans the table and
- * rebuilds it or sweeps it in place): a structural check, no timing.
- */
-function countTablePasses(store: ReplayStore) {
-  const proto = Object.getPrototypeOf(store) as Record<string, (...args: unknown[]) => unknown>;
-  const spies = {
-    makeRoom: vi.spyOn(proto, "makeRoom"),
-    rebuild: vi.spyOn(proto, "rebuild"),
-    sweepInPlace: vi.spyOn(proto, "sweepInPlace"),
-  };
-  return {
-    counts: () => ({
-      makeRoom: spies.makeRoom.mock.calls.length,
-      rebuild: spies.rebuild.mock.calls.length,
-      sweepInPlace: spies.sweepInPlace.mock.calls.length,
-    }),
-    restore: () => {
-      for (const spy of Object.values(spies)) spy.mockRestore();
-    },
-  };
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describe("createMemoryReplayStore", () => {
   it("first add is true, a second add false; once expired the key is accepted again", () => {
@@ -204,62 +160,17 @@ describe("createMemoryReplayStore", () => {
     let sweeps = 0;
     let rebuilds = 0;
     for (const seed of [1, 2, 3, 4]) {
-      const rnd = prng(seed);
-      const max = seed % 2 === 0 ? 5000 : 300;
-      freezeAt(T0);
-      const store = createMemoryReplayStore({ maxEntries: max });
-      const passes = countTablePasses(store);
-      const model = new Map<string, number>(); // key → expiry (Unix seconds)
-      let now = T0 / 1000;
-      let full = 0;
-      let replays = 0;
-      const recent: string[] = [];
-      let pace = 0.002;
-      for (let op = 0; op < 60_000; op++) {
-        // Bursts (the store fills), a steady rate and quiet spells (it drains).
-        if (op % 3000 === 0) pace = [0.0002, 0.001, 0.005, 0.3][Math.floor(rnd() * 4)] as number;
-        if (rnd() < pace) {
-          now += 1 + Math.floor(rnd() * 3);
-          vi.setSystemTime(now * 1000);
-          for (const [k, exp] of model) if (exp <= now) model.delete(k);
-        }
-        const replay = recent.length > 0 && rnd() < 0.2;
-        const key = replay
-          ? (recent[Math.floor(rnd() * recent.length)] as string)
-          : `key-${Math.floor(rnd() * 50_000)}`;
-        const ttl = 1 + Math.floor(rnd() * 20);
-        let expected: boolean | { full: number };
-        const held = model.get(key);
-        if (held !== undefined && held > now) expected = false;
-        else if (model.size - (held === undefined ? 0 : 1) >= max) {
-          let earliest = Number.POSITIVE_INFINITY;
-          for (const exp of model.values()) earliest = Math.min(earliest, exp);
-          expected = { full: earliest - now };
-        } else {
-          model.set(key, now + ttl);
-          expected = true;
-        }
-        const got = tryAdd(store, key, ttl);
-        if (JSON.stringify(got) !== JSON.stringify(expected)) {
-          throw new Error(
-            `seed ${seed}, op ${op}: add(${key}, ${ttl}) gave ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`,
-          );
-        }
-        if (expected === true) {
-          recent.push(key);
-          if (recent.length > 200) recent.shift();
-        }
-        if (expected === false) replays++;
-        if (typeof expected === "object") full++;
-      }
+      const maxEntries = seed % 2 === 0 ? 5000 : 300;
+      const paces = [0.0002, 0.001, 0.005, 0.3];
+      const run = runModel(
+        { seed, maxEntries, ops: 60_000, keySpace: 50_000, maxTtl: 20, paces },
+        T0,
+      );
       // Each run went through every state: full, replays, and table passes.
-      expect(full).toBeGreaterThan(1000);
-      expect(replays).toBeGreaterThan(5000);
-      const { rebuild, sweepInPlace } = passes.counts();
-      rebuilds += rebuild;
-      sweeps += sweepInPlace;
-      passes.restore();
-      vi.useRealTimers();
+      expect(run.full).toBeGreaterThan(1000);
+      expect(run.replays).toBeGreaterThan(5000);
+      rebuilds += run.rebuild;
+      sweeps += run.sweepInPlace;
     }
     // Sweeps in place (≥ 12 per run of 300 entries) and rebuilds (growth from 4 096 slots to
     // 16 384 for 5 000 entries, and shrinking back); how many depends on the random seeds.

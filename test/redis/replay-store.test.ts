@@ -19,6 +19,7 @@ import {
 } from "scopegate/redis";
 import { createTestIssuer, type TestIssuer } from "scopegate/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { recorder } from "./fixtures/recorder.js";
 import {
   freePort,
   type RedisServer,
@@ -386,39 +387,6 @@ describe("Redis Cluster and Sentinel clients", () => {
 });
 
 describe("client detection and replies (structural fakes)", () => {
-  function recorder(reply: unknown) {
-    const calls: unknown[][] = [];
-    return {
-      calls,
-      io: {
-        call: async (...args: Array<string | number>) => {
-          calls.push(args);
-          return reply;
-        },
-      } satisfies IoRedisLike,
-      node: {
-        sendCommand: async (args: string[]) => {
-          calls.push(args);
-          return reply;
-        },
-      } satisfies NodeRedisLike,
-      cluster: {
-        sendCommand: async (firstKey: string, isReadonly: boolean, args: string[]) => {
-          calls.push([firstKey, isReadonly, args]);
-          return reply;
-        },
-        getSlotMaster: () => ({}),
-      } satisfies NodeRedisClusterLike,
-      sentinel: {
-        sendCommand: async (isReadonly: boolean, args: string[]) => {
-          calls.push([isReadonly, args]);
-          return reply;
-        },
-        getSentinelNode: () => ({}),
-      } satisfies NodeRedisSentinelLike,
-    };
-  }
-
   it("sends SET key 1 PX ms NX in the shape each client expects", async () => {
     const r = recorder("OK");
     await createRedisReplayStore(r.io).add("k", 2);
