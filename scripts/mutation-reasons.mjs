@@ -4,6 +4,7 @@
  * which test now kills it (then it should not survive the next run) or why the mutant is
  * equivalent (no input can tell it from the original).
  */
+import { ACCESS_REASONS } from "./mutation-reasons/access.mjs";
 import { REPLAY_REASONS } from "./mutation-reasons/replay.mjs";
 
 /** Reasons shared by several survivors. */
@@ -55,6 +56,7 @@ const BY_ERRORS_EDGES =
 
 export const REASONS = {
   ...REPLAY_REASONS,
+  ...ACCESS_REASONS,
   "src/core/errors.ts:124": BY_ERRORS_EDGES,
   "src/core/errors.ts:126":
     "Equivalent: the default challenge options have no DPoP algorithms, and dpopOnly is read only when there are some.",

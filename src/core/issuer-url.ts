@@ -20,7 +20,7 @@ export function domainToIssuer(value: string, option = "domain"): string {
   if (scheme) {
     throw new ConfigurationError(
       option,
-      `must be a bare host, not ${scheme[1]}://…; use "${v.slice(scheme[0].length).replace(/\/.*$/, "")}"`,
+      `must be a bare host, not ${scheme[1]}://…; use "${v.slice(scheme[0].length).split("/")[0]}"`,
     );
   }
   if (v.includes("@"))
@@ -28,7 +28,7 @@ export function domainToIssuer(value: string, option = "domain"): string {
   if (/[/?#]/.test(v)) {
     throw new ConfigurationError(
       option,
-      `must be a bare host without a path; use "${v.replace(/[/?#].*$/, "")}"`,
+      `must be a bare host without a path; use "${v.split(/[/?#]/)[0]}"`,
     );
   }
   const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(v);
