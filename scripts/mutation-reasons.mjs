@@ -5,6 +5,7 @@
  * equivalent (no input can tell it from the original).
  */
 import { ACCESS_REASONS } from "./mutation-reasons/access.mjs";
+import { KEYS_IO_REASONS } from "./mutation-reasons/keys-io.mjs";
 import { REPLAY_REASONS } from "./mutation-reasons/replay.mjs";
 
 /** Reasons shared by several survivors. */
@@ -57,6 +58,7 @@ const BY_ERRORS_EDGES =
 export const REASONS = {
   ...REPLAY_REASONS,
   ...ACCESS_REASONS,
+  ...KEYS_IO_REASONS,
   "src/core/errors.ts:124": BY_ERRORS_EDGES,
   "src/core/errors.ts:126":
     "Equivalent: the default challenge options have no DPoP algorithms, and dpopOnly is read only when there are some.",
