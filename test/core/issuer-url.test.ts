@@ -3,17 +3,8 @@
  * each refusal says (mutation testing, issue 18).
  */
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, checkIssuerUrl, domainToIssuer } from "../../src/index.js";
-
-function refusal(run: () => unknown): { option: string; message: string } {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ConfigurationError) return { option: e.option, message: e.message };
-    throw e;
-  }
-  throw new Error("accepted");
-}
+import { checkIssuerUrl, domainToIssuer } from "../../src/index.js";
+import { configRefusal } from "../support/config-refusal.js";
 
 describe("domainToIssuer", () => {
   it("a bare host (any case, spaces around, a port) becomes https://<host>/", () => {
@@ -32,23 +23,23 @@ describe("domainToIssuer", () => {
   });
 
   it("says what to write instead of a URL, user info or a path", () => {
-    expect(refusal(() => domainToIssuer("https://t.auth0.com/authorize?x=1"))).toEqual({
+    expect(configRefusal(() => domainToIssuer("https://t.auth0.com/authorize?x=1"))).toEqual({
       option: "domain",
       message: 'scopegate: domain: must be a bare host, not https://…; use "t.auth0.com"',
     });
-    expect(refusal(() => domainToIssuer("HTTP://T.auth0.com", "tenants[0].domain"))).toEqual({
+    expect(configRefusal(() => domainToIssuer("HTTP://T.auth0.com", "tenants[0].domain"))).toEqual({
       option: "tenants[0].domain",
       message: 'scopegate: tenants[0].domain: must be a bare host, not http://…; use "t.auth0.com"',
     });
-    expect(refusal(() => domainToIssuer("me@t.auth0.com")).message).toBe(
+    expect(configRefusal(() => domainToIssuer("me@t.auth0.com")).message).toBe(
       "scopegate: domain: must be a bare host, without user info (@)",
     );
     // A "scheme" later in the value is a path, not a scheme.
-    expect(refusal(() => domainToIssuer("t.auth0.com/x://y")).message).toBe(
+    expect(configRefusal(() => domainToIssuer("t.auth0.com/x://y")).message).toBe(
       'scopegate: domain: must be a bare host without a path; use "t.auth0.com"',
     );
     for (const v of ["t.auth0.com/", "t.auth0.com?a", "t.auth0.com#f", "t.auth0.com/a/b?c#d"]) {
-      expect(refusal(() => domainToIssuer(v)).message).toBe(
+      expect(configRefusal(() => domainToIssuer(v)).message).toBe(
         'scopegate: domain: must be a bare host without a path; use "t.auth0.com"',
       );
     }
@@ -75,7 +66,7 @@ describe("domainToIssuer", () => {
     ];
     for (const v of bad) {
       expect(
-        refusal(() => domainToIssuer(v)),
+        configRefusal(() => domainToIssuer(v)),
         v,
       ).toEqual({
         option: "domain",
@@ -113,14 +104,14 @@ describe("checkIssuerUrl", () => {
     ];
     for (const [url, message] of cases) {
       expect(
-        refusal(() => checkIssuerUrl(url)),
+        configRefusal(() => checkIssuerUrl(url)),
         url,
       ).toEqual({
         option: "issuer",
         message: `scopegate: issuer: ${message}`,
       });
     }
-    expect(refusal(() => checkIssuerUrl("nope", "tenants[1].issuer")).option).toBe(
+    expect(configRefusal(() => checkIssuerUrl("nope", "tenants[1].issuer")).option).toBe(
       "tenants[1].issuer",
     );
   });

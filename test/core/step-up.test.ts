@@ -5,17 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { authLevelError } from "../../src/core/step-up.js";
-import { AUTH0_MFA_ACR, ConfigurationError, checkAuthLevel } from "../../src/index.js";
-
-function refusal(run: () => unknown): { option: string; message: string } {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ConfigurationError) return { option: e.option, message: e.message };
-    throw e;
-  }
-  throw new Error("accepted");
-}
+import { AUTH0_MFA_ACR, checkAuthLevel } from "../../src/index.js";
+import { configRefusal } from "../support/config-refusal.js";
 
 describe("checkAuthLevel", () => {
   it("returns a frozen copy with only the members given; a string acr is a list of one", () => {
@@ -69,7 +60,7 @@ describe("checkAuthLevel", () => {
     ];
     for (const [level, option, message] of cases) {
       expect(
-        refusal(() => checkAuthLevel(level, "lvl")),
+        configRefusal(() => checkAuthLevel(level, "lvl")),
         JSON.stringify(level),
       ).toEqual({
         option,
