@@ -155,5 +155,10 @@ describe("resolveOrganization", () => {
       reason: "resolver_unavailable",
       description: "the organization resolver is temporarily unavailable",
     });
+    // The cause says what did not answer, for the log.
+    expect((hung as Error).cause).toMatchObject({
+      name: "DeadlineError",
+      message: "the organization resolver did not answer within 0.05 s",
+    });
   });
 });
