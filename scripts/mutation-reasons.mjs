@@ -7,6 +7,7 @@
 import { ACCESS_REASONS } from "./mutation-reasons/access.mjs";
 import { KEYS_IO_REASONS } from "./mutation-reasons/keys-io.mjs";
 import { REPLAY_REASONS } from "./mutation-reasons/replay.mjs";
+import { TRPC_REASONS } from "./mutation-reasons/trpc.mjs";
 
 /** Reasons shared by several survivors. */
 const KNOWN_TOKEN_FAST_PATH =
@@ -59,6 +60,7 @@ export const REASONS = {
   ...REPLAY_REASONS,
   ...ACCESS_REASONS,
   ...KEYS_IO_REASONS,
+  ...TRPC_REASONS,
   "src/core/errors.ts:124": BY_ERRORS_EDGES,
   "src/core/errors.ts:126":
     "Equivalent: the default challenge options have no DPoP algorithms, and dpopOnly is read only when there are some.",
