@@ -95,15 +95,19 @@ const pct = (s) => (s === null ? "–" : `${s.toFixed(1)} %`);
 const byFolder = new Map(FOLDERS.map((f) => [f, tally()]));
 const byFile = [];
 const left = [];
+/** Reason keys that explained a survivor; the rest are stale (their mutant is gone). */
+const usedReasons = new Set();
 for (const [p, e] of Object.entries(ledger.files)) {
   const folder = byFolder.get(FOLDERS.find((f) => p.startsWith(`${f}/`)));
   for (const [k, n] of Object.entries(e.counts)) if (folder && n !== null) folder[k] += n;
   for (const m of e.left) {
-    const reason =
-      REASONS[`${p}:${m.line}:${m.mutator}:${m.replacement}`] ??
-      REASONS[`${p}:${m.line}:${m.mutator}`] ??
-      REASONS[`${p}:${m.line}`];
-    left.push({ ...m, p, reason });
+    const key = [
+      `${p}:${m.line}:${m.mutator}:${m.replacement}`,
+      `${p}:${m.line}:${m.mutator}`,
+      `${p}:${m.line}`,
+    ].find((k) => REASONS[k] !== undefined);
+    if (key) usedReasons.add(key);
+    left.push({ ...m, p, reason: key && REASONS[key] });
   }
   const current = existsSync(join(root, p)) ? hash(readFileSync(join(root, p), "utf8")) : null;
   const since =
@@ -192,6 +196,12 @@ spawnSync(join(root, "node_modules/.bin/biome"), ["check", "--write", outPath, l
   stdio: "ignore",
 });
 const untriaged = left.filter((m) => m.reason === undefined).length;
+const stale = Object.keys(REASONS).filter((k) => !usedReasons.has(k));
 process.stdout.write(
   `wrote ${relative(root, outPath)}: ${left.length} survivors listed, ${untriaged} not triaged yet\n`,
 );
+if (stale.length > 0) {
+  process.stdout.write(
+    `${stale.length} reason(s) in scripts/mutation-reasons match no survivor (a later run killed the mutant, or the line moved): ${stale.join(", ")}\n`,
+  );
+}

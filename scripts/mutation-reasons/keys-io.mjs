@@ -5,34 +5,20 @@
 const SIG = "src/core/signature.ts";
 const REDIS = "src/redis/index.ts";
 
-const BY_SIGNATURE =
-  "Killed by test/core/signature.test.ts (both verification paths at their edges; re-applied by hand, the run predates that file).";
 const SIG_CACHE =
   "Equivalent in result: the import cache (per JWK object, per thumbprint for proof keys, per algorithm on the jose path) only saves work; without it, or with its bound moved, each key is imported again and verifies the same.";
 
 export const KEYS_IO_REASONS = {
-  [`${SIG}:8`]: BY_SIGNATURE,
-  [`${SIG}:28`]: BY_SIGNATURE,
   [`${SIG}:30`]:
     'Equivalent: `createPublicKey` only returns public keys (it derives the public half of a private JWK), so `key.type !== "public"` cannot be true; the check is kept as a guard should that change.',
-  [`${SIG}:32`]: BY_SIGNATURE,
-  [`${SIG}:33`]: BY_SIGNATURE,
   [`${SIG}:36`]: SIG_CACHE,
   [`${SIG}:37`]: SIG_CACHE,
   [`${SIG}:81`]: SIG_CACHE,
   [`${SIG}:86`]: SIG_CACHE,
-  [`${SIG}:87`]: BY_SIGNATURE,
-  [`${SIG}:88`]: BY_SIGNATURE,
-  [`${SIG}:99`]: BY_SIGNATURE,
-  [`${SIG}:100`]: BY_SIGNATURE,
-  [`${SIG}:111`]: BY_SIGNATURE,
-  [`${SIG}:115`]: BY_SIGNATURE,
-  [`${SIG}:124`]: BY_SIGNATURE,
-  [`${SIG}:124:ConditionalExpression:false || e?.code === "ERR_JOSE_NOT_SUPPORTED"`]:
+  [`${SIG}:124:ConditionalExpression:false`]:
     "Open: needs a runtime whose WebCrypto lacks an algorithm that jose knows (a DOMException NotSupportedError, e.g. Ed25519 on an old runtime); on Node 20–24 jose reports a missing algorithm itself (ERR_JOSE_NOT_SUPPORTED), which the test covers.",
-  [`${SIG}:124:EqualityOperator:e?.name !== "NotSupportedError"`]: BY_SIGNATURE,
   [`${SIG}:124:StringLiteral:""`]:
-    'Two mutants with one key: `e?.code === ""` is killed by test/core/signature.test.ts (the Ed448 case); `e?.name === ""` is Open for the reason of the `false || …` mutant on this line (a WebCrypto NotSupportedError, which Node 20–24 never raise here).',
+    'Open for the reason of the `false || …` mutant on this line: `e?.name === ""` misses a WebCrypto NotSupportedError, which Node 20–24 never raise here.',
   [`${REDIS}:171`]:
     "Equivalent: the default of `command` never applies, since every call passes SET first.",
   [`${REDIS}:266`]:
