@@ -3,28 +3,18 @@
  * unexpected: each message in full (mutation testing, issue 18). Structural fakes only, so
  * these run without a Redis server.
  */
-import { ConfigurationError } from "scopegate";
 import {
   createRedisReplayStore,
   type RedisClientLike,
   type RedisReplayStoreOptions,
 } from "scopegate/redis";
 import { describe, expect, it } from "vitest";
+import { configRefusal } from "../support/config-refusal.js";
 import { recorder } from "./fixtures/recorder.js";
 
 const EXPECTED =
   "scopegate: client: expected an ioredis client (`new Redis(url)`, `new Cluster(nodes)`) or a node-redis client (`await createClient({ url }).connect()`, `createCluster`, `createSentinel`), got";
 const PASS_IT = " Pass the client itself: createRedisReplayStore(client).";
-
-function configError(run: () => unknown): ConfigurationError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ConfigurationError) return e;
-    throw e;
-  }
-  throw new Error("no ConfigurationError");
-}
 
 describe("createRedisReplayStore: what it says", () => {
   it("names what it was given instead of a client", () => {
@@ -43,7 +33,7 @@ describe("createRedisReplayStore: what it says", () => {
       [new Map(), "an object (Map)"],
     ];
     for (const [client, kind] of cases) {
-      const error = configError(() => createRedisReplayStore(client as RedisClientLike));
+      const error = configRefusal(() => createRedisReplayStore(client as RedisClientLike));
       expect(error.option).toBe("client");
       expect(error.message).toBe(`${EXPECTED} ${kind}.${PASS_IT}`);
     }
@@ -52,7 +42,7 @@ describe("createRedisReplayStore: what it says", () => {
   it("refuses a function (every function has a `call`): the factory or class, not a client", () => {
     const createClient = () => ({});
     for (const fn of [createClient, class Redis {}]) {
-      const error = configError(() => createRedisReplayStore(fn as unknown as RedisClientLike));
+      const error = configRefusal(() => createRedisReplayStore(fn as unknown as RedisClientLike));
       expect(error.message).toBe(
         `${EXPECTED} function. It is a function: pass the client it makes (\`new Redis(url)\`, \`await createClient().connect()\`).${PASS_IT}`,
       );
@@ -60,7 +50,7 @@ describe("createRedisReplayStore: what it says", () => {
   });
 
   it("says to await a promise of a client, and only then", () => {
-    const error = configError(() =>
+    const error = configRefusal(() =>
       createRedisReplayStore(Promise.resolve({}) as unknown as RedisClientLike),
     );
     expect(error.message).toBe(
@@ -71,7 +61,7 @@ describe("createRedisReplayStore: what it says", () => {
   it("options must be an object; prefix a string", () => {
     const { io } = recorder("OK");
     for (const options of [null, "my-api:", 42]) {
-      const error = configError(() =>
+      const error = configRefusal(() =>
         createRedisReplayStore(io, options as unknown as RedisReplayStoreOptions),
       );
       expect(error).toMatchObject({
@@ -79,7 +69,7 @@ describe("createRedisReplayStore: what it says", () => {
         message: 'scopegate: options: must be an object like { prefix: "my-api:" }',
       });
     }
-    const error = configError(() =>
+    const error = configRefusal(() =>
       createRedisReplayStore(io, { prefix: ["a"] as unknown as string }),
     );
     expect(error).toMatchObject({

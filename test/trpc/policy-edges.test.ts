@@ -4,11 +4,12 @@
  * policy sees the raw input as sent. Through a tRPC caller (no server needed).
  */
 import { initTRPC } from "@trpc/server";
-import { ConfigurationError, createAuth } from "scopegate";
+import { createAuth } from "scopegate";
 import { createTestIssuer, type TestIssuer } from "scopegate/testing";
 import { requireAuth, requirePolicy } from "scopegate/trpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { configRefusal } from "../support/config-refusal.js";
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -16,32 +17,24 @@ beforeAll(async () => {
 });
 afterAll(() => issuer.close());
 
-const message = (run: () => unknown) => {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ConfigurationError) return e.message;
-    throw e;
-  }
-  return "accepted";
-};
-
 describe("requirePolicy: edges", () => {
   it("a missing or empty name is a ConfigurationError when the middleware is made", () => {
     for (const name of ["", undefined, 42]) {
-      expect(message(() => requirePolicy(name as unknown as string))).toBe(
+      expect(configRefusal(() => requirePolicy(name as unknown as string)).message).toBe(
         'scopegate: requirePolicy: give a policy name, e.g. requirePolicy("isOwner")',
       );
     }
   });
 
   it("an unknown name says what is declared, or where to declare one", () => {
-    expect(message(() => requirePolicy("isOwner", { auth: { policyNames: [] } }))).toBe(
+    expect(
+      configRefusal(() => requirePolicy("isOwner", { auth: { policyNames: [] } })).message,
+    ).toBe(
       'scopegate: requirePolicy: unknown policy "isOwner"; declare it in createAuth({ policies: { … } })',
     );
-    expect(message(() => requirePolicy("x", { auth: { policyNames: ["a", "b"] } }))).toBe(
-      'scopegate: requirePolicy: unknown policy "x"; declared: a, b',
-    );
+    expect(
+      configRefusal(() => requirePolicy("x", { auth: { policyNames: ["a", "b"] } })).message,
+    ).toBe('scopegate: requirePolicy: unknown policy "x"; declared: a, b');
   });
 
   it("after .input(schema) the policy is given the parsed input; without, the raw input as sent", async () => {
