@@ -6,14 +6,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ReplayStoreFullError } from "../../src/core/replay.js";
 import { ConfigurationError, createMemoryReplayStore } from "../../src/index.js";
-import { countTablePasses, runModel, tryAdd } from "../support/replay-model.js";
+import { countTablePasses, freezeAt, runModel, tryAdd } from "../support/replay-model.js";
 
 /** A whole second. */
 const T0 = Math.floor(Date.now() / 1000) * 1000;
-const at = (ms: number) => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(ms);
-};
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
@@ -21,7 +17,7 @@ afterEach(() => {
 
 describe("createMemoryReplayStore: messages and limits", () => {
   it("a full store throws a ReplayStoreFullError that names the capacity and the wait", () => {
-    at(T0);
+    freezeAt(T0);
     const store = createMemoryReplayStore({ maxEntries: 3 });
     for (const k of ["a", "b", "c"]) store.add(k, 300);
     let error: unknown;
@@ -65,7 +61,7 @@ describe("createMemoryReplayStore: messages and limits", () => {
 
   it("the last recordable second works; the clock at 2^32 s (2106-02-07) fails closed", () => {
     const end = 0xffff_ffff * 1000;
-    at(end - 1);
+    freezeAt(end - 1);
     const store = createMemoryReplayStore();
     expect(store.add("k", 300)).toBe(true);
     expect(store.add("k", 300)).toBe(false);
@@ -100,7 +96,7 @@ describe("createMemoryReplayStore: memory and work", () => {
   });
 
   it("a small store allocates only its own bound: 100 entries, 256 slots", () => {
-    at(T0);
+    freezeAt(T0);
     const store = createMemoryReplayStore({ maxEntries: 100 });
     const passes = countTablePasses(store);
     store.add("k", 10);
@@ -109,7 +105,7 @@ describe("createMemoryReplayStore: memory and work", () => {
 
   it("at its largest size a sweep comes at most once per eighth of the table's inserts", () => {
     // 1 024 entries, 2 048 slots: swept when 1 536 slots are used, down to ≤ 1 024 live.
-    at(T0);
+    freezeAt(T0);
     const store = createMemoryReplayStore({ maxEntries: 1024 });
     const passes = countTablePasses(store);
     let inserts = 0;
@@ -151,7 +147,7 @@ describe("createMemoryReplayStore: a tiny table under churn", () => {
   });
 
   it("a clock set back past the window revives expired entries: the store fails closed, never hangs", () => {
-    at(T0);
+    freezeAt(T0);
     const store = createMemoryReplayStore({ maxEntries: 100 });
     // 100 entries, 256 slots: rebuilt when 192 are used. Short-lived keys, a new second every
     // 60, until 165 slots are used (white-box: `used` counts live and expired entries).

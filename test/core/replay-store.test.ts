@@ -11,17 +11,12 @@ import {
   type ReplayStore,
 } from "../../src/index.js";
 import { createTestIssuer, type DpopKeyPair, type TestIssuer } from "../../src/testing/index.js";
-import { countTablePasses, runModel, tryAdd } from "../support/replay-model.js";
+import { countTablePasses, freezeAt, runModel, tryAdd } from "../support/replay-model.js";
 
 const URL_ = "https://api.example.com/things/1";
 /** A whole second, so expiries (whole seconds, rounded up) fall exactly `ttl` after it. */
 const T0 = Math.floor(Date.now() / 1000) * 1000;
 
-/** Freezes `Date` (only: timers stay real, the test issuer answers over HTTP) at `ms`. */
-function freezeAt(ms: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(ms);
-}
 const advance = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
 afterEach(() => {
   vi.useRealTimers();

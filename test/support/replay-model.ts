@@ -7,6 +7,12 @@ import { vi } from "vitest";
 import { ReplayStoreFullError } from "../../src/core/replay.js";
 import { createMemoryReplayStore, type ReplayStore } from "../../src/index.js";
 
+/** Freezes `Date` (only: timers stay real, a test issuer still answers over HTTP) at `ms`. */
+export function freezeAt(ms: number): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(ms);
+}
+
 /** `add` as an outcome: `true` / `false`, or `{ full: retryAfterSeconds }` when it throws. */
 export function tryAdd(store: ReplayStore, key: string, ttl: number): boolean | { full: number } {
   try {
@@ -86,8 +92,7 @@ export interface ModelRun {
  */
 export function runModel(run: ModelRun, t0: number) {
   const rnd = prng(run.seed);
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(t0);
+  freezeAt(t0);
   const store = createMemoryReplayStore({ maxEntries: run.maxEntries });
   const passes = countTablePasses(store);
   const model = new Map<string, number>(); // key → expiry (Unix seconds)
