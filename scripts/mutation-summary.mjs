@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import ts from "typescript";
 import { REASONS, RUN_NOTES } from "./mutation-reasons.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -121,7 +122,24 @@ const listTs = (dir) =>
     if (statSync(full).isDirectory()) return listTs(`${dir}/${name}`);
     return name.endsWith(".ts") && !name.endsWith(".d.ts") ? [`${dir}/${name}`] : [];
   });
-const notRun = FOLDERS.flatMap(listTs).filter((p) => !(p in ledger.files));
+/**
+ * A file Stryker finds nothing to mutate in: every statement is a type, an interface or a
+ * re-export (`export … from`). Stryker leaves such files out of its report, so they would
+ * stay "not run" for ever.
+ */
+const noCode = (p) =>
+  ts
+    .createSourceFile(p, readFileSync(join(root, p), "utf8"), ts.ScriptTarget.Latest)
+    .statements.every(
+      (s) =>
+        ts.isInterfaceDeclaration(s) ||
+        ts.isTypeAliasDeclaration(s) ||
+        (ts.isImportDeclaration(s) && s.importClause?.isTypeOnly) ||
+        (ts.isExportDeclaration(s) && (s.isTypeOnly || s.moduleSpecifier !== undefined)),
+    );
+const unrun = FOLDERS.flatMap(listTs).filter((p) => !(p in ledger.files));
+const typesOnly = unrun.filter(noCode);
+const notRun = unrun.filter((p) => !typesOnly.includes(p));
 
 /** A survivor whose reason says no input can tell it from the original. */
 const isEquivalent = (m) => /^Equivalent\b/.test(m.reason ?? "");
@@ -176,6 +194,8 @@ const lines = [
   ),
   "",
   `Not run yet (${notRun.length} files): ${notRun.length ? notRun.map((p) => `\`${p}\``).join(", ") : "none"}.`,
+  "",
+  `Nothing to mutate (types and re-exports only, ${typesOnly.length} files): ${typesOnly.length ? typesOnly.map((p) => `\`${p}\``).join(", ") : "none"}.`,
   "",
   `## Surviving and uncovered mutants (${left.length})`,
   "",
